@@ -1,0 +1,26 @@
+"""The staff admin: reached only by staff who signed in through the portal (password + SMS code)."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffAdminSite(admin.AdminSite):
+    site_header = _("Absher: staff")
+    site_title = _("Absher staff")
+    index_title = _("Queues and records")
+
+    def has_permission(self, request):
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def login(self, request, extra_context=None):
+        # Every portal session has passed the one-time code, so the admin has no login of its
+        # own. A signed-in citizen is told nothing: the admin does not exist for them.
+        if request.user.is_authenticated:
+            raise Http404
+        target = request.GET.get("next") or request.path
+        return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}")

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """One row a recorded fact: who did what to whom, when (UTC) and from where.
+
+    Rows are written once: no admin permission changes them, and on PostgreSQL a trigger
+    refuses UPDATE and DELETE. The user links carry no database constraint so that a row
+    outlives the account it speaks of (expired registrations are deleted). Never a password
+    or a code in `details`.
+    """
+
+    at = models.DateTimeField(_("time (UTC)"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    subject_label = models.CharField(_("account or identifier"), max_length=64, blank=True)
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        indexes = [models.Index(fields=["subject", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.subject_label}"

@@ -1,0 +1,223 @@
+"""Settings shared by every environment, read from the environment (django-environ)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+# A local .env (never committed; see .env.example) fills in what the shell does not set.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+
+INSTALLED_APPS = [
+    "absher.apps.AbsherAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "captcha",
+    "csp",
+    "absher",
+    "accounts",
+    "civil_affairs",
+    "dependents",
+    "passports",
+    "biometrics",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "absher.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "absher.middleware.ErrorReferenceMiddleware",
+]
+
+ROOT_URLCONF = "absher.urls"
+WSGI_APPLICATION = "absher.wsgi.application"
+ASGI_APPLICATION = "absher.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "absher.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# With no DATABASE_URL a newcomer gets SQLite; CI and production set PostgreSQL.
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrNationalIdBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+# The password policy: one validator class a rule (accounts/validators.py).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "accounts.validators.CompositionValidator"},
+    {"NAME": "accounts.validators.UsernameShareValidator"},
+    {"NAME": "accounts.validators.RepeatedCharacterValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Language and time: Arabic first; "today" is the date in Riyadh.
+LANGUAGE_CODE = "ar"
+LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "absher_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Asia/Riyadh"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Sessions: 15 minutes idle and 12 hours absolute (accounts.middleware.SessionTimeoutMiddleware).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "absher_session"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "absher.views.csrf_failure"
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): no inline script, nothing from another origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "media-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# django-simple-captcha: the visual challenge, with an audio alternative where flite is installed.
+CAPTCHA_IMAGE_SIZE = (160, 50)
+CAPTCHA_FONT_SIZE = 34
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", default="/usr/bin/flite")
+
+# SMS gateway (absher/sms): a dotted path, as Django chooses e-mail backends.
+SMS_BACKEND = env("SMS_BACKEND", default="absher.sms.backends.console.SmsBackend")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=BASE_DIR / "var" / "sms.jsonl")
+TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
+
+# One-time codes (accounts/otp.py): NIST SP 800-63B 5.1.3.2, OWASP ASVS 2.7.
+OTP_LENGTH = 6
+OTP_VALIDITY = timedelta(minutes=5)
+OTP_MAX_ATTEMPTS = 5
+OTP_RESEND_COOLDOWN = timedelta(seconds=60)
+OTP_MAX_PER_MOBILE_15_MIN = 3
+OTP_MAX_PER_MOBILE_DAY = 10
+OTP_MAX_PER_ADDRESS_HOUR = 20
+# The key of the codes' HMAC; production sets its own, else it is derived from SECRET_KEY.
+OTP_HMAC_KEY = env("OTP_HMAC_KEY", default="")
+
+# Failed sign-ins (accounts/lockout.py): ASVS 2.2.1, NIST 800-63B 5.2.2.
+LOGIN_FAILURE_LIMIT = 10
+LOGIN_LOCKOUT_BASE = timedelta(minutes=15)
+LOGIN_LOCKOUT_MAX = timedelta(hours=24)
+LOGIN_MAX_PROCESSED_PER_HOUR = 100
+LOGIN_ADDRESS_FAILURE_LIMIT = 50
+
+# Unconfirmed registrations free their ID, mobile and username after this.
+REGISTRATION_PENDING_LIFETIME = timedelta(hours=24)
+TERMS_VERSION = "2026-11"
+
+# Ages (civil_affairs/ages.py): the calendar each kind of person's age is counted in.
+AGE_CALENDAR_CITIZEN = "hijri"
+AGE_CALENDAR_RESIDENT = "gregorian"
+
+# How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+SUPPORT_PHONE_LOCAL = "920020405"
+SUPPORT_PHONE_ABROAD = "+966 11 461 8666"
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@absher.example")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@absher.example")
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,21 @@
+"""Tests: fast hasher, in-memory SMS and cache, media in a temporary folder, captcha in test mode."""
+
+import os
+import tempfile
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'test.sqlite3'}")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SMS_BACKEND = "absher.sms.backends.locmem.SmsBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="absher-test-media-")
+CAPTCHA_TEST_MODE = True
+OTP_HMAC_KEY = "test-otp-key"
+LANGUAGE_COOKIE_SECURE = False
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,57 @@
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_POST
+
+from .catalogue import service_catalogue
+
+
+def home(request):
+    return render(request, "home.html", {"catalogue": service_catalogue()})
+
+
+def contact(request):
+    return render(request, "contact.html")
+
+
+@require_POST
+def set_language(request):
+    """The switcher: remembers the choice in a cookie and on the account of a signed-in user."""
+    language = request.POST.get("language")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=True,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        remember = getattr(request.user, "remember_language", None)
+        if remember:
+            remember(language)
+    return response
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "errors/403_csrf.html", status=403)
+
+
+def page_not_found(request, exception):
+    return render(request, "errors/404.html", status=404)
+
+
+def permission_denied(request, exception):
+    return render(request, "errors/403.html", status=403)
+
+
+@requires_csrf_token
+def server_error(request):
+    reference = getattr(request, "error_reference", "")
+    return render(request, "errors/500.html", {"reference": reference}, status=500)

@@ -1,0 +1,15 @@
+from django.contrib.auth.backends import ModelBackend
+
+from .selectors import user_by_identifier
+
+
+class UsernameOrNationalIdBackend(ModelBackend):
+    """Password check by username (any case) or ID number. The portal's sign-in goes through
+    accounts.services.login_begin, which adds lockout and the one-time code; this backend is
+    what django.contrib.auth.login records in the session."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = user_by_identifier(username or "")
+        if user is not None and user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

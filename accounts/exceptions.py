@@ -1,0 +1,147 @@
+"""Outcomes of account services that are not success. Each says, translated, what happened."""
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+
+def _when(moment) -> str:
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return formats.time_format(local, "H:i")
+    return formats.date_format(local, "DATE_FORMAT") + " " + formats.time_format(local, "H:i")
+
+
+class AccountError(Exception):
+    code = "error"
+
+    def message(self) -> str:  # pragma: no cover - every subclass says its own
+        return _("Something went wrong. Try again.")
+
+
+class RegistrationRefused(AccountError):
+    def __init__(self, code: str, eligible_from=None):
+        super().__init__(code)
+        self.code = code
+        self.eligible_from = eligible_from
+
+    def message(self) -> str:
+        from civil_affairs.templatetags.calendars import dual_date
+
+        from .rules import REFUSAL_MESSAGES
+
+        text = str(REFUSAL_MESSAGES[self.code])
+        return text % {"date": dual_date(self.eligible_from)} if self.eligible_from else text
+
+
+class IdentifierTaken(AccountError):
+    """The mobile number or the username already belongs to an account."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+        self.code = f"{field}_taken"
+
+    def message(self) -> str:
+        if self.field == "mobile":
+            return _("This mobile number belongs to another account. Each mobile number serves one account.")
+        return _("This username is taken. Choose another.")
+
+
+class OtpSendRefused(AccountError):
+    def __init__(self, reason: str, retry_at):
+        super().__init__(reason)
+        self.code = reason
+        self.retry_at = retry_at
+
+    def message(self) -> str:
+        texts = {
+            "cooldown": _("A code was sent less than a minute ago. You can ask for a new one at %(when)s."),
+            "mobile_15_min": _("Three codes were sent to this mobile in 15 minutes. You can ask for a new one at %(when)s."),
+            "mobile_day": _("Ten codes were sent to this mobile today. You can ask for a new one at %(when)s."),
+            "address_hour": _("Too many codes were asked for from your network. Try again at %(when)s."),
+        }
+        return texts[self.code] % {"when": _when(self.retry_at)}
+
+
+class OtpRejected(AccountError):
+    def __init__(self, outcome: str, remaining: int = 0):
+        super().__init__(outcome)
+        self.code = outcome
+        self.remaining = remaining
+
+    def message(self) -> str:
+        from django.utils.translation import ngettext
+
+        if self.code == "wrong":
+            return ngettext(
+                "The code is not right. You have %(n)d more try.",
+                "The code is not right. You have %(n)d more tries.",
+                self.remaining,
+            ) % {"n": self.remaining}
+        if self.code == "expired":
+            return _("The code has expired. Ask for a new code.")
+        return _("This code can no longer be used. Ask for a new code.")
+
+
+class InvalidCredentials(AccountError):
+    code = "invalid_credentials"
+
+    def message(self) -> str:
+        return _("The username or ID number, or the password, is not right.")
+
+
+class LoginBlocked(AccountError):
+    code = "locked"
+
+    def __init__(self, until):
+        super().__init__(until)
+        self.until = until
+
+    def message(self) -> str:
+        return _("Too many failed sign-ins. You can try again at %(when)s, or reset your password.") % {
+            "when": _when(self.until)
+        }
+
+
+class AccountSuspended(AccountError):
+    code = "suspended"
+
+    def message(self) -> str:
+        return _("This account is suspended. Contact us or visit a civil affairs or passports office.")
+
+
+class PhoneNotConfirmed(AccountError):
+    code = "pending_phone"
+
+    def __init__(self, user):
+        super().__init__(user.pk)
+        self.user = user
+
+    def message(self) -> str:
+        return _("Confirm your mobile number to finish your registration: ask for a new code below.")
+
+
+class ResetNoMatch(AccountError):
+    code = "reset_no_match"
+
+    def message(self) -> str:
+        return _("The ID number and the mobile number do not match an account.")
+
+
+class ResetNotVerified(AccountError):
+    code = "reset_not_verified"
+
+    def message(self) -> str:
+        return _("Your code check has expired. Start the password reset again.")
+
+
+class InvalidTransition(AccountError):
+    code = "invalid_transition"
+
+    def __init__(self, from_state: str, to_state: str):
+        super().__init__(from_state, to_state)
+        self.from_state = from_state
+        self.to_state = to_state
+
+    def message(self) -> str:
+        return _("An account in state %(from)s cannot move to %(to)s.") % {"from": self.from_state, "to": self.to_state}

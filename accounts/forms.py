@@ -1,0 +1,255 @@
+from captcha.fields import CaptchaField
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from absher.forms import DigitsField
+from civil_affairs.identity import validate_id_number
+
+from . import rules, selectors
+from .models import User
+
+
+class CodeForm(forms.Form):
+    code = DigitsField(
+        label=_("Verification code"),
+        max_length=12,
+        autocomplete="one-time-code",
+        help_text=_("The 6 digits of the SMS we sent you."),
+        error_messages={"required": _("Enter the code from the SMS.")},
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"]
+        if len(code) != settings.OTP_LENGTH or not code.isdigit():
+            raise ValidationError(_("The code has %(n)d digits.") % {"n": settings.OTP_LENGTH}, code="code_format")
+        return code
+
+
+def _id_field():
+    return DigitsField(
+        label=_("ID or iqama number"),
+        max_length=14,
+        help_text=_("10 digits: a national ID starts with 1, an iqama with 2."),
+        error_messages={"required": _("Enter your ID or iqama number.")},
+        validators=[],
+    )
+
+
+def _mobile_field():
+    field = DigitsField(
+        label=_("Mobile number"),
+        max_length=16,
+        autocomplete="tel-national",
+        help_text=_("The 9 digits without the leading zero, e.g. 5XXXXXXXX."),
+        error_messages={"required": _("Enter your mobile number.")},
+    )
+    field.widget.attrs["inputmode"] = "tel"
+    return field
+
+
+class PasswordPairMixin:
+    """Two password fields checked against the policy in AUTH_PASSWORD_VALIDATORS."""
+
+    def _check_passwords(self, user):
+        password1 = self.cleaned_data.get("password1")
+        password2 = self.cleaned_data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", ValidationError(_("The two passwords are not the same."), code="password_mismatch"))
+            return
+        if password1:
+            try:
+                password_validation.validate_password(password1, user)
+            except ValidationError as errors:
+                self.add_error("password1", errors)
+
+
+def _password_fields(first_label):
+    return (
+        forms.CharField(
+            label=first_label,
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            help_text=_("8 to 128 characters, with an upper-case letter, a lower-case letter and a digit."),
+            error_messages={"required": _("Enter a password.")},
+        ),
+        forms.CharField(
+            label=_("Password again"),
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            error_messages={"required": _("Type the password again.")},
+        ),
+    )
+
+
+class RegistrationForm(PasswordPairMixin, forms.Form):
+    national_id = _id_field()
+    mobile = _mobile_field()
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=30,
+        help_text=_("8 to 30 English letters and digits, starting with a letter, with upper case, lower case and a digit."),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "dir": "ltr", "autocapitalize": "none"}),
+        error_messages={"required": _("Choose a username.")},
+    )
+    password1, password2 = _password_fields(_("Password"))
+    email = forms.EmailField(
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+        error_messages={"required": _("Enter your e-mail."), "invalid": _("Enter a valid e-mail, e.g. name@example.com.")},
+    )
+    email2 = forms.EmailField(
+        label=_("E-mail again"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+        error_messages={"required": _("Type your e-mail again."), "invalid": _("Enter a valid e-mail, e.g. name@example.com.")},
+    )
+    language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=settings.LANGUAGES,
+        initial="ar",
+        widget=forms.RadioSelect,
+        help_text=_("The language of your SMS messages and of the portal."),
+    )
+    captcha = CaptchaField(
+        label=_("Type the characters in the image"),
+        error_messages={"invalid": _("The characters do not match the image. Try the new image.")},
+    )
+    terms = forms.BooleanField(
+        label=_("I have read and accept the terms of use"),
+        error_messages={"required": _("Accept the terms of use to register.")},
+    )
+
+    def clean_national_id(self):
+        national_id = self.cleaned_data["national_id"]
+        validate_id_number(national_id)
+        from .services import registration_check
+
+        decision = registration_check(national_id=national_id, today=timezone.localdate())
+        if not decision.allowed:
+            from .exceptions import RegistrationRefused
+
+            raise ValidationError(RegistrationRefused(decision.code, decision.eligible_from).message(), code=decision.code)
+        return national_id
+
+    def clean_mobile(self):
+        mobile = rules.normalize_mobile(self.cleaned_data["mobile"])
+        if selectors.mobile_taken(mobile):
+            raise ValidationError(
+                _("This mobile number belongs to another account. Each mobile number serves one account."), code="mobile_taken"
+            )
+        return mobile
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        rules.validate_username(username)
+        if selectors.username_taken(username):
+            raise ValidationError(_("This username is taken. Choose another."), code="username_taken")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("email") and cleaned.get("email2") and cleaned["email"].lower() != cleaned["email2"].lower():
+            self.add_error("email2", ValidationError(_("The two e-mails are not the same."), code="email_mismatch"))
+        self._check_passwords(User(username=cleaned.get("username", ""), email=cleaned.get("email", "")))
+        return cleaned
+
+
+class LoginForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Username or ID number"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "dir": "ltr", "autocapitalize": "none"}),
+        error_messages={"required": _("Enter your username or ID number.")},
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your password.")},
+    )
+
+    def clean_identifier(self):
+        from absher.forms import normalize_digits
+
+        return normalize_digits(self.cleaned_data["identifier"].strip())
+
+
+class PasswordResetStartForm(forms.Form):
+    national_id = _id_field()
+    mobile = _mobile_field()
+    captcha = CaptchaField(
+        label=_("Type the characters in the image"),
+        error_messages={"invalid": _("The characters do not match the image. Try the new image.")},
+    )
+
+    def clean_national_id(self):
+        national_id = self.cleaned_data["national_id"]
+        validate_id_number(national_id)
+        return national_id
+
+    def clean_mobile(self):
+        return rules.normalize_mobile(self.cleaned_data["mobile"])
+
+
+class NewPasswordForm(PasswordPairMixin, forms.Form):
+    password1, password2 = _password_fields(_("New password"))
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        password1 = cleaned.get("password1")
+        if password1 and self.user.check_password(password1):
+            self.add_error("password1", ValidationError(_("Choose a password different from your current one."), code="password_unchanged"))
+            return cleaned
+        self._check_passwords(self.user)
+        return cleaned
+
+
+class PasswordChangeForm(NewPasswordForm):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("Enter your current password.")},
+    )
+    field_order = ["current_password", "password1", "password2"]
+
+    def clean_current_password(self):
+        current = self.cleaned_data["current_password"]
+        if not self.user.check_password(current):
+            raise ValidationError(_("Your current password is not right."), code="password_incorrect")
+        return current
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("New e-mail"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+        error_messages={"required": _("Enter your e-mail."), "invalid": _("Enter a valid e-mail, e.g. name@example.com.")},
+    )
+    email2 = forms.EmailField(
+        label=_("New e-mail again"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+        error_messages={"required": _("Type your e-mail again."), "invalid": _("Enter a valid e-mail, e.g. name@example.com.")},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("email") and cleaned.get("email2") and cleaned["email"].lower() != cleaned["email2"].lower():
+            self.add_error("email2", ValidationError(_("The two e-mails are not the same."), code="email_mismatch"))
+        return cleaned
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES, widget=forms.RadioSelect)
+
+
+class StaffReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)

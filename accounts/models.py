@@ -1,0 +1,131 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountState(models.TextChoices):
+    PENDING_PHONE = "pending_phone", _("Waiting for mobile confirmation")
+    REGISTERED = "registered", _("Registered (not yet activated)")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class PortalUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("state", AccountState.ACTIVE)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """An account of the portal. Identity facts live in the civil registry's person."""
+
+    username = models.CharField(_("username"), max_length=150, unique=True)
+    person = models.OneToOneField(
+        "civil_affairs.Person",
+        verbose_name=_("person in the civil registry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account",
+    )
+    mobile = models.CharField(_("mobile number"), max_length=16, unique=True, null=True, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    state = models.CharField(_("account state"), max_length=16, choices=AccountState.choices, default=AccountState.PENDING_PHONE)
+    state_before_suspension = models.CharField(max_length=16, choices=AccountState.choices, blank=True)
+    terms_version = models.CharField(_("terms version accepted"), max_length=16, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
+    phone_confirmed_at = models.DateTimeField(_("mobile confirmed at"), null=True, blank=True)
+    activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+    activation_method = models.CharField(_("activation method"), max_length=32, blank=True)
+
+    objects = PortalUserManager()
+    REQUIRED_FIELDS = ["email", "mobile"]
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [models.UniqueConstraint(Lower("username"), name="user_username_ci_unique")]
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def national_id(self) -> str:
+        return self.person.national_id if self.person_id else ""
+
+    @property
+    def is_portal_active(self) -> bool:
+        return self.state == AccountState.ACTIVE
+
+    def display_name(self, language: str = "ar") -> str:
+        return self.person.display_name(language) if self.person_id else self.get_username()
+
+    def remember_language(self, language: str) -> None:
+        # The switcher's choice also decides the language of this account's SMS.
+        type(self).objects.filter(pk=self.pk).update(preferred_language=language)
+        self.preferred_language = language
+
+
+class AccountStateChange(models.Model):
+    """Every change of an account's state: who, when and why."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="state_changes")
+    from_state = models.CharField(max_length=16, choices=AccountState.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=AccountState.choices)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("account state change")
+        verbose_name_plural = _("account state changes")
+
+
+class OtpPurpose(models.TextChoices):
+    REGISTRATION = "registration", _("mobile confirmation")
+    LOGIN = "login", _("sign-in")
+    PASSWORD_RESET = "password_reset", _("password reset")
+    PASSWORD_CHANGE = "password_change", _("password change")
+
+
+class OneTimeCode(models.Model):
+    """A code sent by SMS. Only its keyed hash is stored; bound to user, purpose and challenge."""
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="one_time_codes")
+    purpose = models.CharField(max_length=32, choices=OtpPurpose.choices)
+    challenge = models.UUIDField(db_index=True)
+    mobile = models.CharField(max_length=16, db_index=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client_address", "created_at"]), models.Index(fields=["mobile", "created_at"])]
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted per account (whatever identifier was typed) or per client address."""
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    lockouts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    hour_started_at = models.DateTimeField(null=True, blank=True)
+    processed_in_hour = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)

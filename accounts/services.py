@@ -1,0 +1,546 @@
+"""Account actions: each one transaction, with its audit row; SMS only after commit."""
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from absher.audit import audit_record
+from civil_affairs.models import Person
+from civil_affairs.selectors import age_calendar
+
+from . import lockout, otp, rules, selectors
+from .exceptions import (
+    AccountSuspended,
+    IdentifierTaken,
+    InvalidCredentials,
+    LoginBlocked,
+    OtpRejected,
+    OtpSendRefused,
+    PhoneNotConfirmed,
+    RegistrationRefused,
+    ResetNoMatch,
+    ResetNotVerified,
+)
+from .models import AccountState, AccountStateChange, LoginThrottle, OneTimeCode, OtpPurpose, User
+from .notifications import code_text, deliver, notice_text
+from .states import ensure_transition
+
+# --- one-time codes ---------------------------------------------------------------------
+
+
+def otp_policy() -> otp.OtpPolicy:
+    return otp.OtpPolicy(
+        length=settings.OTP_LENGTH,
+        validity=settings.OTP_VALIDITY,
+        max_attempts=settings.OTP_MAX_ATTEMPTS,
+        resend_cooldown=settings.OTP_RESEND_COOLDOWN,
+        per_mobile_15_min=settings.OTP_MAX_PER_MOBILE_15_MIN,
+        per_mobile_day=settings.OTP_MAX_PER_MOBILE_DAY,
+        per_address_hour=settings.OTP_MAX_PER_ADDRESS_HOUR,
+    )
+
+
+def _otp_key() -> bytes:
+    if settings.OTP_HMAC_KEY:
+        return settings.OTP_HMAC_KEY.encode()
+    return hashlib.sha256(b"absher-otp-key|" + settings.SECRET_KEY.encode()).digest()
+
+
+def _digest(code: str, *, user_id: int, purpose: str, challenge) -> str:
+    return otp.code_digest(key=_otp_key(), code=code, user_id=user_id, purpose=purpose, challenge=str(challenge))
+
+
+def _deliver_code(code_id: int, code: str, to: str, language: str, purpose: str, minutes: int) -> None:
+    sent = deliver(to=to, language=language, render=code_text, purpose=purpose, code=code, minutes=minutes)
+    status = OneTimeCode.Delivery.SENT if sent else OneTimeCode.Delivery.FAILED
+    OneTimeCode.objects.filter(pk=code_id).update(delivery=status)
+
+
+def _notify(user: User, kind: str) -> None:
+    if user.mobile:
+        to, language = user.mobile, user.preferred_language
+        transaction.on_commit(partial(deliver, to=to, language=language, render=notice_text, kind=kind))
+
+
+def otp_issue(*, user: User, purpose: str, challenge, client_address: str, now: datetime | None = None) -> OneTimeCode:
+    """Send a new code for this challenge (voiding the one before), within the send limits.
+
+    Runs inside the caller's transaction; the SMS leaves when it commits.
+    """
+    now = now or timezone.now()
+    policy = otp_policy()
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one sender at a time per account
+    mobile_sends = list(
+        OneTimeCode.objects.filter(mobile=user.mobile, created_at__gt=now - otp.timedelta(days=1)).values_list(
+            "created_at", flat=True
+        )
+    )
+    last_same = (
+        OneTimeCode.objects.filter(mobile=user.mobile, purpose=purpose)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    address_sends = list(
+        OneTimeCode.objects.filter(
+            client_address=client_address, created_at__gt=now - otp.timedelta(hours=1)
+        ).values_list("created_at", flat=True)
+    )
+    decision = otp.send_decision(
+        now=now,
+        last_sent_same_purpose=last_same,
+        mobile_sends_last_day=mobile_sends,
+        address_sends_last_hour=address_sends,
+        policy=policy,
+    )
+    if not decision.allowed:
+        raise OtpSendRefused(decision.reason, decision.retry_at)
+    OneTimeCode.objects.filter(challenge=challenge, used_at=None, voided_at=None).update(voided_at=now)
+    code = otp.generate_code(policy.length)
+    row = OneTimeCode.objects.create(
+        user=user,
+        purpose=purpose,
+        challenge=challenge,
+        mobile=user.mobile,
+        client_address=client_address or None,
+        digest=_digest(code, user_id=user.pk, purpose=purpose, challenge=challenge),
+        created_at=now,
+        expires_at=now + policy.validity,
+    )
+    audit_record(action="otp_sent", subject=user, client_address=client_address, purpose=purpose)
+    minutes = int(policy.validity.total_seconds() // 60)
+    transaction.on_commit(
+        partial(_deliver_code, row.pk, code, user.mobile, user.preferred_language, purpose, minutes)
+    )
+    return row
+
+
+def _consume_code(*, user_id: int, purpose: str, challenge, code: str, client_address: str, now: datetime) -> otp.Attempt:
+    """Judge a submitted code inside the caller's transaction; never raises for a wrong code."""
+    row = (
+        OneTimeCode.objects.select_for_update()
+        .filter(challenge=challenge, purpose=purpose, user_id=user_id)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if row is None:
+        return otp.Attempt(otp.EXHAUSTED, 0, 0, True)
+    matches = hmac.compare_digest(row.digest, _digest(code, user_id=user_id, purpose=purpose, challenge=challenge))
+    state = otp.CodeState(row.expires_at, row.attempts, row.used_at is not None, row.voided_at is not None)
+    result = otp.check_attempt(state, matches=matches, now=now, policy=otp_policy())
+    if result.outcome == otp.ACCEPTED:
+        # The conditional update is what makes a code single-use under concurrent submissions.
+        if not OneTimeCode.objects.filter(pk=row.pk, used_at=None).update(used_at=now):
+            result = otp.Attempt(otp.USED, row.attempts, 0, True)
+    else:
+        OneTimeCode.objects.filter(pk=row.pk).update(
+            attempts=result.attempts, voided_at=row.voided_at or (now if result.void else None)
+        )
+    if result.outcome != otp.ACCEPTED:
+        audit_record(
+            action="otp_failed",
+            subject=row.user,
+            client_address=client_address,
+            purpose=purpose,
+            outcome=result.outcome,
+        )
+    return result
+
+
+def otp_resend(*, user: User, purpose: str, challenge, client_address: str) -> OneTimeCode:
+    with transaction.atomic():
+        return otp_issue(user=user, purpose=purpose, challenge=challenge, client_address=client_address)
+
+
+# --- registration -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationData:
+    national_id: str
+    mobile: str  # E.164
+    username: str
+    password: str
+    email: str
+    language: str
+
+
+def _registrant_facts(person: Person | None) -> rules.RegistrantFacts | None:
+    if person is None:
+        return None
+    return rules.RegistrantFacts(
+        kind=person.kind,
+        living=person.is_living,
+        birth_date=person.birth_date,
+        national_id_issued=person.national_id_issued,
+        iqama_expiry=person.iqama_expiry,
+        has_account=User.objects.filter(person=person).exists(),
+        age_calendar=age_calendar(person),
+    )
+
+
+def registration_check(*, national_id: str, today: date) -> rules.RegistrationDecision:
+    """The registry checks on an ID number (the form shows them before anything is written)."""
+    return rules.registration_decision(_registrant_facts(Person.objects.filter(national_id=national_id).first()), today=today)
+
+
+def _record_state(user: User, from_state: str, to_state: str, *, actor=None, reason: str = "", client_address=None):
+    ensure_transition(from_state, to_state)
+    user.state = to_state
+    AccountStateChange.objects.create(user=user, from_state=from_state, to_state=to_state, actor=actor, reason=reason)
+    audit_record(
+        action="account_state_changed",
+        actor=actor,
+        subject=user,
+        client_address=client_address,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+    )
+
+
+def registration_start(*, data: RegistrationData, client_address: str, today: date | None = None) -> tuple[User, uuid.UUID]:
+    """Create the `pending_phone` account and send the activation code."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            expire_pending_registrations(now=now, national_id=data.national_id, mobile=data.mobile, username=data.username)
+            person = Person.objects.select_for_update().filter(national_id=data.national_id).first()
+            decision = rules.registration_decision(_registrant_facts(person), today=today)
+            if not decision.allowed:
+                raise RegistrationRefused(decision.code, decision.eligible_from)
+            if User.objects.filter(mobile=data.mobile).exists():
+                raise IdentifierTaken("mobile")
+            if User.objects.annotate(u=Lower("username")).filter(u=data.username.lower()).exists():
+                raise IdentifierTaken("username")
+            user = User(
+                username=data.username,
+                email=data.email,
+                mobile=data.mobile,
+                person=person,
+                preferred_language=data.language,
+                state="",
+                terms_version=settings.TERMS_VERSION,
+                terms_accepted_at=now,
+            )
+            user.set_password(data.password)
+            user.save()
+            _record_state(user, "", AccountState.PENDING_PHONE, client_address=client_address)
+            user.save(update_fields=["state"])
+            audit_record(action="registered", subject=user, client_address=client_address, terms_version=settings.TERMS_VERSION)
+            challenge = uuid.uuid4()
+            otp_issue(user=user, purpose=OtpPurpose.REGISTRATION, challenge=challenge, client_address=client_address, now=now)
+    except IntegrityError:
+        # Two registrations raced for the same ID, mobile or username; the loser is told plainly.
+        raise RegistrationRefused("already_registered") from None
+    return user, challenge
+
+
+def registration_confirm(*, user_id: int, challenge, code: str, client_address: str) -> User:
+    now = timezone.now()
+    with transaction.atomic():
+        result = _consume_code(
+            user_id=user_id, purpose=OtpPurpose.REGISTRATION, challenge=challenge, code=code,
+            client_address=client_address, now=now,
+        )
+        if result.outcome == otp.ACCEPTED:
+            user = User.objects.select_for_update().get(pk=user_id)
+            _record_state(user, user.state, AccountState.REGISTERED, client_address=client_address)
+            user.phone_confirmed_at = now
+            user.save(update_fields=["state", "phone_confirmed_at"])
+    if result.outcome != otp.ACCEPTED:
+        raise OtpRejected(result.outcome, result.remaining)
+    return user
+
+
+def expire_pending_registrations(*, now: datetime | None = None, **conflicts) -> int:
+    """Delete registrations never confirmed within REGISTRATION_PENDING_LIFETIME (idempotent).
+
+    With `national_id`, `mobile` or `username` it removes only the expired ones in the way of
+    a new registration.
+    """
+    now = now or timezone.now()
+    stale = User.objects.filter(state=AccountState.PENDING_PHONE, date_joined__lte=now - settings.REGISTRATION_PENDING_LIFETIME)
+    if conflicts:
+        from django.db.models import Q
+
+        stale = stale.filter(
+            Q(person__national_id=conflicts.get("national_id"))
+            | Q(mobile=conflicts.get("mobile"))
+            | Q(username__iexact=conflicts.get("username"))
+        )
+    count = 0
+    with transaction.atomic():
+        for user in stale.select_for_update():
+            audit_record(action="registration_expired", subject=user)
+            user.delete()
+            count += 1
+    return count
+
+
+# --- signing in -------------------------------------------------------------------------
+
+
+def _throttle(key: str) -> tuple[LoginThrottle, lockout.ThrottleState]:
+    row, _created = LoginThrottle.objects.select_for_update().get_or_create(key=key)
+    return row, lockout.ThrottleState(row.failures, row.lockouts, row.locked_until, row.hour_started_at, row.processed_in_hour)
+
+
+def _save_throttle(row: LoginThrottle, state: lockout.ThrottleState) -> None:
+    row.failures, row.lockouts, row.locked_until = state.failures, state.lockouts, state.locked_until
+    row.hour_started_at, row.processed_in_hour = state.hour_started_at, state.processed_in_hour
+    row.save()
+
+
+def _account_policy() -> lockout.LockoutPolicy:
+    return lockout.LockoutPolicy(
+        limit=settings.LOGIN_FAILURE_LIMIT,
+        base=settings.LOGIN_LOCKOUT_BASE,
+        maximum=settings.LOGIN_LOCKOUT_MAX,
+        max_processed_per_hour=settings.LOGIN_MAX_PROCESSED_PER_HOUR,
+    )
+
+
+def _address_policy() -> lockout.LockoutPolicy:
+    return lockout.LockoutPolicy(
+        limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT,
+        base=settings.LOGIN_LOCKOUT_BASE,
+        maximum=settings.LOGIN_LOCKOUT_MAX,
+        max_processed_per_hour=settings.LOGIN_ADDRESS_FAILURE_LIMIT * 10,
+        hourly=True,
+    )
+
+
+_DUMMY_HASH = None
+
+
+def _equalise_timing(password: str) -> None:
+    # An unknown identifier costs the same hash as a known one, so timing tells nothing.
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = make_password("not-a-real-password")
+    from django.contrib.auth.hashers import check_password
+
+    check_password(password, _DUMMY_HASH)
+
+
+@dataclass(frozen=True)
+class LoginChallenge:
+    user_id: int
+    challenge: uuid.UUID
+
+
+def login_begin(*, identifier: str, password: str, client_address: str, now: datetime | None = None) -> LoginChallenge:
+    """Check the password (within the lockout rules), then send the sign-in code."""
+    now = now or timezone.now()
+    identifier = identifier.strip()
+    user = selectors.user_by_identifier(identifier)
+    account_key = f"user:{user.pk}" if user else f"unknown:{identifier.lower()[:150]}"
+    outcome = None
+    with transaction.atomic():
+        account_row, account_state = _throttle(account_key)
+        address_row, address_state = _throttle(f"address:{client_address}")
+        until = max(
+            filter(None, [
+                lockout.blocked_until(account_state, now=now, policy=_account_policy()),
+                lockout.blocked_until(address_state, now=now, policy=_address_policy()),
+            ]),
+            default=None,
+        )
+        if until:
+            audit_record(action="login_refused_locked", subject=user, subject_label=identifier[:64], client_address=client_address)
+            outcome = LoginBlocked(until)
+        elif user is None or not user.check_password(password):
+            if user is None:
+                _equalise_timing(password)
+            new_account = lockout.after_failure(account_state, now=now, policy=_account_policy())
+            new_address = lockout.after_failure(address_state, now=now, policy=_address_policy())
+            _save_throttle(account_row, new_account)
+            _save_throttle(address_row, new_address)
+            audit_record(action="login_failed", subject=user, subject_label=identifier[:64], client_address=client_address)
+            outcome = InvalidCredentials()
+            if new_account.locked_until and new_account.locked_until != account_state.locked_until:
+                audit_record(
+                    action="account_locked", subject=user, subject_label=identifier[:64], client_address=client_address,
+                    until=new_account.locked_until.isoformat(), lockouts=new_account.lockouts,
+                )
+                outcome = LoginBlocked(new_account.locked_until)
+            elif new_address.locked_until and new_address.locked_until != address_state.locked_until:
+                audit_record(action="address_locked", client_address=client_address, until=new_address.locked_until.isoformat())
+                outcome = LoginBlocked(new_address.locked_until)
+        else:
+            _save_throttle(account_row, lockout.after_success(account_state))
+            if user.state == AccountState.SUSPENDED or not user.is_active:
+                audit_record(action="login_refused_suspended", subject=user, client_address=client_address)
+                outcome = AccountSuspended()
+            elif user.state == AccountState.PENDING_PHONE:
+                outcome = PhoneNotConfirmed(user)
+            else:
+                audit_record(action="login_password_ok", subject=user, client_address=client_address)
+    if outcome is not None:
+        raise outcome
+    with transaction.atomic():
+        challenge = uuid.uuid4()
+        otp_issue(user=user, purpose=OtpPurpose.LOGIN, challenge=challenge, client_address=client_address, now=now)
+    return LoginChallenge(user.pk, challenge)
+
+
+def login_complete(*, user_id: int, challenge, code: str, client_address: str) -> User:
+    """The sign-in code: on success the caller starts the session (django.contrib.auth.login)."""
+    now = timezone.now()
+    with transaction.atomic():
+        result = _consume_code(
+            user_id=user_id, purpose=OtpPurpose.LOGIN, challenge=challenge, code=code,
+            client_address=client_address, now=now,
+        )
+        if result.outcome == otp.ACCEPTED:
+            user = User.objects.get(pk=user_id)
+            audit_record(action="login_succeeded", subject=user, client_address=client_address)
+    if result.outcome != otp.ACCEPTED:
+        raise OtpRejected(result.outcome, result.remaining)
+    return user
+
+
+# --- passwords --------------------------------------------------------------------------
+
+
+def password_reset_begin(*, national_id: str, mobile: str, client_address: str) -> LoginChallenge:
+    with transaction.atomic():
+        user = User.objects.filter(person__national_id=national_id, mobile=mobile).exclude(
+            state=AccountState.PENDING_PHONE
+        ).first()
+        if user is None:
+            audit_record(action="password_reset_no_match", subject_label=national_id, client_address=client_address)
+    if user is None:
+        raise ResetNoMatch()
+    with transaction.atomic():
+        challenge = uuid.uuid4()
+        otp_issue(user=user, purpose=OtpPurpose.PASSWORD_RESET, challenge=challenge, client_address=client_address)
+    return LoginChallenge(user.pk, challenge)
+
+
+def password_reset_verify(*, user_id: int, challenge, code: str, client_address: str) -> None:
+    with transaction.atomic():
+        result = _consume_code(
+            user_id=user_id, purpose=OtpPurpose.PASSWORD_RESET, challenge=challenge, code=code,
+            client_address=client_address, now=timezone.now(),
+        )
+    if result.outcome != otp.ACCEPTED:
+        raise OtpRejected(result.outcome, result.remaining)
+
+
+def password_reset_complete(*, user_id: int, challenge, new_password: str, client_address: str) -> User:
+    """Set the new password after a verified code; every session of the account ends."""
+    now = timezone.now()
+    with transaction.atomic():
+        verified = OneTimeCode.objects.filter(
+            user_id=user_id, purpose=OtpPurpose.PASSWORD_RESET, challenge=challenge,
+            used_at__gt=now - settings.OTP_VALIDITY * 2, voided_at=None,
+        ).exists()
+        if not verified:
+            raise ResetNotVerified()
+        user = User.objects.select_for_update().get(pk=user_id)
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        # A verified reset code sets one password, not two.
+        OneTimeCode.objects.filter(user_id=user_id, challenge=challenge).update(voided_at=now)
+        LoginThrottle.objects.filter(key=f"user:{user.pk}").update(failures=0, lockouts=0, locked_until=None)
+        audit_record(action="password_reset", subject=user, client_address=client_address)
+        _notify(user, "password_changed")
+    return user
+
+
+def password_change_begin(*, user: User, client_address: str) -> uuid.UUID:
+    with transaction.atomic():
+        challenge = uuid.uuid4()
+        otp_issue(user=user, purpose=OtpPurpose.PASSWORD_CHANGE, challenge=challenge, client_address=client_address)
+    return challenge
+
+
+def password_change_complete(*, user: User, challenge, code: str, new_password_hash: str, client_address: str) -> User:
+    now = timezone.now()
+    with transaction.atomic():
+        result = _consume_code(
+            user_id=user.pk, purpose=OtpPurpose.PASSWORD_CHANGE, challenge=challenge, code=code,
+            client_address=client_address, now=now,
+        )
+        if result.outcome == otp.ACCEPTED:
+            user.password = new_password_hash
+            user.save(update_fields=["password"])
+            audit_record(action="password_changed", actor=user, subject=user, client_address=client_address)
+            _notify(user, "password_changed")
+    if result.outcome != otp.ACCEPTED:
+        raise OtpRejected(result.outcome, result.remaining)
+    return user
+
+
+# --- profile ----------------------------------------------------------------------------
+
+
+def email_change(*, user: User, email: str, client_address: str) -> None:
+    if email == user.email:
+        return
+    with transaction.atomic():
+        user.email = email
+        user.save(update_fields=["email"])
+        audit_record(action="email_changed", actor=user, subject=user, client_address=client_address)
+
+
+def language_change(*, user: User, language: str) -> None:
+    if language != user.preferred_language:
+        user.remember_language(language)
+
+
+# --- activation and suspension (staff; the kiosk calls account_activate too) -----------------
+
+
+def account_activate(*, user: User, actor: User | None, method: str, reason: str = "", client_address: str = "") -> User:
+    """The one activation service: staff after checking identity in person, or a kiosk fingerprint."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.state == AccountState.ACTIVE:
+            return user
+        _record_state(user, user.state, AccountState.ACTIVE, actor=actor, reason=reason or method, client_address=client_address)
+        user.activated_at = timezone.now()
+        user.activation_method = method
+        user.save(update_fields=["state", "activated_at", "activation_method"])
+        _notify(user, "activated")
+    return user
+
+
+def account_suspend(*, user: User, actor: User, reason: str, client_address: str = "") -> User:
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.state == AccountState.SUSPENDED:
+            return user
+        previous = user.state
+        _record_state(user, previous, AccountState.SUSPENDED, actor=actor, reason=reason, client_address=client_address)
+        user.state_before_suspension = previous
+        user.is_active = False
+        user.save(update_fields=["state", "state_before_suspension", "is_active"])
+        _notify(user, "suspended")
+    return user
+
+
+def account_reinstate(*, user: User, actor: User, reason: str, client_address: str = "") -> User:
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.state != AccountState.SUSPENDED:
+            return user
+        target = user.state_before_suspension or AccountState.REGISTERED
+        _record_state(user, user.state, target, actor=actor, reason=reason, client_address=client_address)
+        user.state_before_suspension = ""
+        user.is_active = True
+        user.save(update_fields=["state", "state_before_suspension", "is_active"])
+        _notify(user, "reinstated")
+    return user

@@ -1,0 +1,101 @@
+"""Shared fixtures: registry people, accounts in each state, the SMS outbox."""
+
+import os
+import re
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from absher.sms.backends import locmem
+from civil_affairs.identity import luhn_check_digit
+
+
+def pytest_configure(config):
+    # In CI the suite must run against PostgreSQL; a silent fall-back to SQLite would hide a gap.
+    if os.environ.get("CI") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError("CI runs the suite on PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+def make_id(prefix: str, serial: int) -> str:
+    """A valid ID (prefix '1') or iqama (prefix '2') number with its Luhn check digit."""
+    first_nine = f"{prefix}{serial:08d}"
+    return first_nine + luhn_check_digit(first_nine)
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    locmem.outbox.clear()
+    locmem.fail_next.clear()
+    yield locmem.outbox
+    locmem.outbox.clear()
+    locmem.fail_next.clear()
+
+
+def code_in(message) -> str:
+    match = re.search(r"\b(\d{6})\b", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+@pytest.fixture
+def last_code(sms_outbox):
+    def read():
+        assert sms_outbox, "no SMS was sent"
+        return code_in(sms_outbox[-1])
+
+    return read
+
+
+@pytest.fixture
+def person_factory(db):
+    from civil_affairs.models import Person
+
+    counter = {"n": 100}
+
+    def create(prefix="1", **fields):
+        counter["n"] += 1
+        values = {
+            "national_id": make_id(prefix, counter["n"]),
+            "name_ar": "محمد أحمد",
+            "name_en": "Mohammed Ahmed",
+            "sex": "M",
+            "birth_date": date(1990, 1, 1),
+            "nationality": "SA" if prefix == "1" else "EG",
+            "national_id_issued": prefix == "1",
+            "iqama_expiry": None if prefix == "1" else date(2099, 1, 1),
+        }
+        values.update(fields)
+        return Person.objects.create(**values)
+
+    return create
+
+
+@pytest.fixture
+def user_factory(db, person_factory):
+    from accounts.models import User
+
+    counter = {"n": 0}
+
+    def create(state="registered", password="GoodPass2026", **fields):
+        counter["n"] += 1
+        person = fields.pop("person", None) or person_factory()
+        values = {
+            "username": f"Citizen{counter['n']:03d}x",
+            "mobile": f"+9665{counter['n']:08d}",
+            "email": f"user{counter['n']}@example.com",
+            "person": person,
+            "state": state,
+        }
+        values.update(fields)
+        user = User(**values)
+        user.set_password(password)
+        user.save()
+        return user
+
+    return create
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

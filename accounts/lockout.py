@@ -30,7 +30,8 @@ class ThrottleState:
 
 
 def cooloff(lockouts_before: int, policy: LockoutPolicy) -> timedelta:
-    return min(policy.base * (2**lockouts_before), policy.maximum)
+    # The exponent is capped so that the doubling cannot overflow; the maximum caps the result.
+    return min(policy.base * (2 ** min(lockouts_before, 20)), policy.maximum)
 
 
 def blocked_until(state: ThrottleState, *, now: datetime, policy: LockoutPolicy) -> datetime | None:

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the portal with demo data on http://127.0.0.1:8000 (SQLite and console SMS unless .env says otherwise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-absher.settings.dev}
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py load_demo_data
+.venv/bin/python manage.py expire_registrations
+PORT=${PORT:-8000}
+echo
+echo "The portal: http://127.0.0.1:${PORT}/   (staff: http://127.0.0.1:${PORT}/staff/)"
+echo "SMS codes are printed below by the console SMS backend."
+exec .venv/bin/python manage.py runserver "127.0.0.1:${PORT}"

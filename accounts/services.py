@@ -281,7 +281,7 @@ def expire_pending_registrations(*, now: datetime | None = None, **conflicts) ->
         )
     count = 0
     with transaction.atomic():
-        for user in stale.select_for_update():
+        for user in stale.select_for_update(of=("self",)):
             audit_record(action="registration_expired", subject=user)
             user.delete()
             count += 1

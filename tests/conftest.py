@@ -96,6 +96,16 @@ def user_factory(db, person_factory):
     return create
 
 
+def require_postgres(why: str) -> None:
+    """Skip on a newcomer's SQLite; in CI (always PostgreSQL) never skip."""
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run on PostgreSQL: {why}")
+        pytest.skip(f"{why}: needs PostgreSQL (CI runs it there)")
+
+
 @pytest.fixture
-def on_postgres():
-    return connection.vendor == "postgresql"
+def committed(django_capture_on_commit_callbacks):
+    """`with committed(): ...` runs what the block registers with on_commit (the SMS) at its end,
+    as a real commit would; inside a test's transaction nothing commits otherwise."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

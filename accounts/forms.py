@@ -59,7 +59,6 @@ class PasswordPairMixin:
         password2 = self.cleaned_data.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", ValidationError(_("The two passwords are not the same."), code="password_mismatch"))
-            return
         if password1:
             try:
                 password_validation.validate_password(password1, user)

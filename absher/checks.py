@@ -1,7 +1,7 @@
 """System checks: a driver named by dotted path in settings must import at start-up."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
 
 DRIVER_SETTINGS = ("SMS_BACKEND",)
@@ -16,4 +16,19 @@ def check_driver_paths(app_configs, **kwargs):
             import_string(path)
         except ImportError as exc:
             errors.append(Error(f"{name} = {path!r} does not import: {exc}", id="absher.E001"))
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def check_no_test_shortcuts_in_deployment(app_configs, **kwargs):
+    errors = []
+    if getattr(settings, "CAPTCHA_TEST_MODE", False):
+        errors.append(Error("CAPTCHA_TEST_MODE accepts any captcha answer: never in a deployment", id="absher.E002"))
+    if settings.SMS_BACKEND.endswith(("locmem.SmsBackend", "console.SmsBackend", "file.SmsBackend")) and not settings.DEBUG:
+        errors.append(
+            Error(
+                "a development SMS backend shows codes in clear: use the Twilio backend in a deployment",
+                id="absher.E003",
+            )
+        )
     return errors

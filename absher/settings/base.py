@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "captcha",
@@ -70,6 +71,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widget templates come from the project's templates too (the captcha's accessible widget).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # With no DATABASE_URL a newcomer gets SQLite; CI and production set PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -42,4 +42,4 @@ class SessionTimeoutMiddleware:
 
 def session_started_at(request) -> datetime | None:
     value = request.session.get(SESSION_STARTED)
-    return datetime.fromtimestamp(value, tz=dt_timezone.utc) if value else None
+    return datetime.fromtimestamp(value, tz=UTC) if value else None

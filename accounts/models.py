@@ -85,6 +85,9 @@ class AccountStateChange(models.Model):
         verbose_name = _("account state change")
         verbose_name_plural = _("account state changes")
 
+    def __str__(self):
+        return f"{self.user_id}: {self.from_state or '-'} -> {self.to_state}"
+
 
 class OtpPurpose(models.TextChoices):
     REGISTRATION = "registration", _("mobile confirmation")
@@ -118,6 +121,9 @@ class OneTimeCode(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["client_address", "created_at"]), models.Index(fields=["mobile", "created_at"])]
 
+    def __str__(self):
+        return f"{self.purpose} code for user {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class LoginThrottle(models.Model):
     """Failed sign-ins counted per account (whatever identifier was typed) or per client address."""
@@ -129,3 +135,6 @@ class LoginThrottle(models.Model):
     hour_started_at = models.DateTimeField(null=True, blank=True)
     processed_in_hour = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.key

@@ -83,10 +83,9 @@ def test_registration_creates_pending_account_and_sends_code_after_commit(person
 
 def test_no_sms_when_the_registration_rolls_back(person_factory, django_capture_on_commit_callbacks):
     person = person_factory()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            services.registration_start(data=registration_data(person), client_address=IP)
-            raise RuntimeError("a fault after the service")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
+        services.registration_start(data=registration_data(person), client_address=IP)
+        raise RuntimeError("a fault after the service")
     assert callbacks == [] and locmem.outbox == []
     assert not User.objects.exists()
 
@@ -141,9 +140,8 @@ def test_code_expiry_edge(user_factory, last_code):
     with time_machine.travel(T0, tick=False):
         challenge = issue(user)
     code = last_code()
-    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
-        with pytest.raises(OtpRejected) as error:
-            services.login_complete(user_id=user.pk, challenge=challenge, code=code, client_address=IP)
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False), pytest.raises(OtpRejected) as error:
+        services.login_complete(user_id=user.pk, challenge=challenge, code=code, client_address=IP)
     assert error.value.code == "expired"
     # A fresh code is accepted at 4:59.
     with time_machine.travel(T0 + timedelta(minutes=10), tick=False):

@@ -47,7 +47,7 @@ def test_register_confirm_login_code_home(client, person_factory, sms_outbox, co
 
     response = post(client, committed, reverse("accounts:login"), {"identifier": "newcomer2026", "password": "Riyadh2026x"})
     assert response.url == reverse("accounts:login-verify")
-    assert not client.get(reverse("accounts:profile")).status_code == 200  # no session before the code
+    assert client.get(reverse("accounts:profile")).status_code != 200  # no session before the code
     session_before = client.session.session_key
     response = post(client, committed, reverse("accounts:login-verify"), {"code": code_in(sms_outbox[-1])})
     assert response.status_code == 302 and response.url == reverse("home")

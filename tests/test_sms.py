@@ -1,0 +1,90 @@
+"""The SMS gateway's backends, chosen by dotted path like Django's e-mail backends."""
+
+import io
+import json
+
+import pytest
+from django.core.checks import run_checks
+from django.test import override_settings
+
+from absher.sms import SmsDeliveryError, SmsMessage, get_backend, send_sms
+from absher.sms.backends import console, file, locmem
+
+
+def test_locmem_keeps_an_outbox(sms_outbox):
+    send_sms("+966512345678", "hello")
+    assert sms_outbox == [SmsMessage("+966512345678", "hello")]
+
+
+def test_locmem_can_simulate_an_outage(sms_outbox):
+    locmem.fail_next.append(True)
+    with pytest.raises(SmsDeliveryError):
+        send_sms("+966512345678", "hello")
+    assert sms_outbox == []
+
+
+def test_file_backend_appends_json_lines(tmp_path):
+    path = tmp_path / "sms.jsonl"
+    backend = file.SmsBackend(path=path)
+    backend.send(SmsMessage("+966512345678", "رمزك 123456"))
+    backend.send(SmsMessage("+966512345679", "second"))
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [(x["to"], x["body"]) for x in lines] == [("+966512345678", "رمزك 123456"), ("+966512345679", "second")]
+
+
+def test_console_backend_prints(capsys):
+    stream = io.StringIO()
+    console.SmsBackend(stream=stream).send(SmsMessage("+966512345678", "hello"))
+    assert "+966512345678" in stream.getvalue() and "hello" in stream.getvalue()
+
+
+def test_backend_is_chosen_by_setting():
+    with override_settings(SMS_BACKEND="absher.sms.backends.file.SmsBackend"):
+        assert isinstance(get_backend(), file.SmsBackend)
+
+
+def test_twilio_backend_sends_through_the_sdk_and_wraps_its_errors(monkeypatch):
+    from twilio.base.exceptions import TwilioRestException
+
+    from absher.sms.backends import twilio as twilio_backend
+
+    sent = []
+
+    class FakeMessages:
+        def create(self, **kwargs):
+            if kwargs["to"].endswith("0"):
+                raise TwilioRestException(status=400, uri="/Messages", msg="invalid number")
+            sent.append(kwargs)
+            return type("Result", (), {"sid": "SM123"})()
+
+    class FakeClient:
+        def __init__(self, sid, token):
+            self.messages = FakeMessages()
+
+    monkeypatch.setattr("twilio.rest.Client", FakeClient)
+    with override_settings(TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_FROM_NUMBER="+15005550006"):
+        backend = twilio_backend.SmsBackend()
+        backend.send(SmsMessage("+966512345678", "hi"))
+        with pytest.raises(SmsDeliveryError):
+            backend.send(SmsMessage("+966512345670", "hi"))
+    assert sent == [{"to": "+966512345678", "from_": "+15005550006", "body": "hi"}]
+
+
+def test_twilio_backend_needs_its_credentials():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from absher.sms.backends import twilio as twilio_backend
+
+    with override_settings(TWILIO_ACCOUNT_SID=""), pytest.raises(ImproperlyConfigured):
+        twilio_backend.SmsBackend()
+
+
+def test_a_backend_path_that_does_not_import_fails_the_checks():
+    with override_settings(SMS_BACKEND="absher.sms.backends.nothing.SmsBackend"):
+        assert "absher.E001" in {e.id for e in run_checks()}
+
+
+def test_deploy_checks_refuse_development_shortcuts():
+    with override_settings(CAPTCHA_TEST_MODE=True, DEBUG=False, SMS_BACKEND="absher.sms.backends.console.SmsBackend"):
+        ids = {e.id for e in run_checks(include_deployment_checks=True)}
+    assert {"absher.E002", "absher.E003"} <= ids

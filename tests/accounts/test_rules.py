@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.rules import RegistrantFacts, mask_mobile, normalize_mobile, registration_decision, validate_username
 from absher.forms import normalize_digits
+from accounts.rules import RegistrantFacts, mask_mobile, normalize_mobile, registration_decision, validate_username
 from civil_affairs.ages import GREGORIAN, HIJRI, anniversary
 from civil_affairs.identity import CITIZEN, RESIDENT
 

@@ -13,7 +13,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
-if command -v msgfmt >/dev/null 2>&1; then
+if [ ! -d locale ]; then
+  :
+elif command -v msgfmt >/dev/null 2>&1; then
   .venv/bin/python manage.py compilemessages --ignore=.venv -v0
 else
   echo "warning: gettext (msgfmt) is not installed: pages show in English until it is (apt-get install gettext)" >&2

@@ -1,4 +1,7 @@
 from captcha.fields import CaptchaField
+from crispy_forms.bootstrap import PrependedText
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -49,6 +52,17 @@ def _mobile_field():
     )
     field.widget.attrs["inputmode"] = "tel"
     return field
+
+
+def _helper_with_phone_prefix(form):
+    """Fields in order, the mobile with +966 before it (the number is typed without it)."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = Layout(
+        *[PrependedText(name, "+966", wrapper_class="phone-field") if name == "mobile" else name for name in form.fields]
+    )
+    return helper
 
 
 class PasswordPairMixin:
@@ -121,6 +135,10 @@ class RegistrationForm(PasswordPairMixin, forms.Form):
         error_messages={"required": _("Accept the terms of use to register.")},
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper_with_phone_prefix(self)
+
     def clean_national_id(self):
         national_id = self.cleaned_data["national_id"]
         validate_id_number(national_id)
@@ -184,6 +202,10 @@ class PasswordResetStartForm(forms.Form):
         label=_("Type the characters in the image"),
         error_messages={"invalid": _("The characters do not match the image. Try the new image.")},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper_with_phone_prefix(self)
 
     def clean_national_id(self):
         national_id = self.cleaned_data["national_id"]

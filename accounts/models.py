@@ -14,8 +14,13 @@ class AccountState(models.TextChoices):
 
 class PortalUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """A staff superuser (createsuperuser) is active from the start, and its history says so."""
         extra_fields.setdefault("state", AccountState.ACTIVE)
-        return super().create_superuser(username, email, password, **extra_fields)
+        user = super().create_superuser(username, email, password, **extra_fields)
+        AccountStateChange.objects.create(
+            user=user, from_state="", to_state=user.state, reason="created with manage.py createsuperuser"
+        )
+        return user
 
 
 class User(AbstractUser):

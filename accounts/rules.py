@@ -68,7 +68,7 @@ class RegistrantFacts:
     """What the registry says of the person an ID number names (None: not in the registry)."""
 
     kind: str
-    living: bool
+    status: str  # the registry's: living, deceased, id_cancelled
     birth_date: date
     national_id_issued: bool
     iqama_expiry: date | None
@@ -87,7 +87,9 @@ def registration_decision(facts: RegistrantFacts | None, *, today: date) -> Regi
     """The seed's checks on the ID number, in order."""
     if facts is None:
         return RegistrationDecision(False, "not_in_registry")
-    if not facts.living:
+    if facts.status == "id_cancelled":
+        return RegistrationDecision(False, "id_cancelled")
+    if facts.status != "living":
         return RegistrationDecision(False, "not_living")
     adult_on = ages.anniversary(facts.birth_date, years=ADULT_AGE, calendar=facts.age_calendar)
     if today < adult_on:
@@ -104,6 +106,7 @@ def registration_decision(facts: RegistrantFacts | None, *, today: date) -> Regi
 REFUSAL_MESSAGES = {
     "not_in_registry": _("This ID number is not in the civil registry. Check the number, or visit a civil affairs office."),
     "not_living": _("An account cannot be opened for this ID number. Visit a civil affairs office."),
+    "id_cancelled": _("This ID number was cancelled. Visit a civil affairs office to have your identity document reissued."),
     "under_18": _("You can register from your 18th birthday, on %(date)s."),
     "no_national_id_card": _("A citizen registers with a national ID card. Issue your card at civil affairs first."),
     "iqama_expired": _("Your iqama is not valid today. Renew it first, then register."),

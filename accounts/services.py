@@ -179,7 +179,7 @@ def _registrant_facts(person: Person | None) -> rules.RegistrantFacts | None:
         return None
     return rules.RegistrantFacts(
         kind=person.kind,
-        living=person.is_living,
+        status=person.status,
         birth_date=person.birth_date,
         national_id_issued=person.national_id_issued,
         iqama_expiry=person.iqama_expiry,

@@ -62,5 +62,28 @@ class Person(models.Model):
     def is_living(self) -> bool:
         return self.status == self.Status.LIVING
 
+    def clean(self):
+        """What staff type in the admin obeys the same facts the import checks."""
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.nationality and (len(self.nationality) != 2 or not self.nationality.isalpha()):
+            errors["nationality"] = _("Use the two-letter country code, e.g. SA.")
+        self.nationality = (self.nationality or "").upper()
+        if self.father_id and self.father.sex != self.Sex.MALE:
+            errors["father"] = _("The father must be male.")
+        if self.mother_id and self.mother.sex != self.Sex.FEMALE:
+            errors["mother"] = _("The mother must be female.")
+        for parent_field in ("father", "mother"):
+            parent = getattr(self, parent_field) if getattr(self, f"{parent_field}_id") else None
+            if parent is not None and self.pk and parent.pk == self.pk:
+                errors[parent_field] = _("A person cannot be their own parent.")
+            elif parent is not None and self.birth_date and parent.birth_date >= self.birth_date:
+                errors[parent_field] = _("A parent is born before the child.")
+        if self.national_id and self.national_id.startswith("2") and not self.iqama_expiry:
+            errors["iqama_expiry"] = _("A resident has an iqama expiry date.")
+        if errors:
+            raise ValidationError(errors)
+
     def display_name(self, language: str) -> str:
         return self.name_ar if language == "ar" else self.name_en

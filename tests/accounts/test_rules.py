@@ -16,7 +16,7 @@ TODAY = date(2026, 11, 24)
 def facts(**overrides):
     values = {
         "kind": CITIZEN,
-        "living": True,
+        "status": "living",
         "birth_date": date(1990, 1, 1),
         "national_id_issued": True,
         "iqama_expiry": None,
@@ -38,7 +38,8 @@ def test_adult_citizen_with_card_may_register():
     "registrant, code",
     [
         (None, "not_in_registry"),
-        (facts(living=False), "not_living"),
+        (facts(status="deceased"), "not_living"),
+        (facts(status="id_cancelled"), "id_cancelled"),
         (facts(national_id_issued=False), "no_national_id_card"),
         (facts(has_account=True), "already_registered"),
         (facts(kind=RESIDENT, age_calendar=GREGORIAN, iqama_expiry=None), "iqama_expired"),
@@ -81,7 +82,7 @@ def test_iqama_expiring_today_is_still_valid_yesterday_is_not(expiry, allowed):
 
 def test_checks_come_in_the_seed_order():
     # Deceased and under age and already registered: the first check speaks.
-    everything_wrong = facts(living=False, birth_date=TODAY, national_id_issued=False, has_account=True)
+    everything_wrong = facts(status="deceased", birth_date=TODAY, national_id_issued=False, has_account=True)
     assert registration_decision(everything_wrong, today=TODAY).code == "not_living"
     assert registration_decision(facts(birth_date=TODAY, has_account=True), today=TODAY).code == "under_18"
 

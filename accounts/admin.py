@@ -3,7 +3,7 @@ from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from absher.request_info import client_address
 
@@ -25,7 +25,7 @@ class StateChangeInline(admin.TabularInline):
         return False
 
 
-def _with_reason(title, service, done_message):
+def _with_reason(title, service, done_messages):
     """An admin action that asks staff for a reason, then calls the account service per user."""
 
     def action(modeladmin, request, queryset):
@@ -38,7 +38,7 @@ def _with_reason(title, service, done_message):
                     done += 1
                 except AccountError as exc:
                     modeladmin.message_user(request, f"{user}: {exc.message()}", messages.ERROR)
-            modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+            modeladmin.message_user(request, done_messages(done) % {"n": done}, messages.SUCCESS)
             return None
         context = {
             **modeladmin.admin_site.each_context(request),
@@ -89,16 +89,16 @@ class PortalUserAdmin(UserAdmin):
 
     @admin.action(description=gettext_lazy("Activate (identity checked in person)"), permissions=["change"])
     def activate_in_person(self, request, queryset):
-        return _with_reason(_("Activate accounts"), _activate, _("%(n)d accounts activated."))(self, request, queryset)
+        return _with_reason(_("Activate accounts"), _activate, lambda n: ngettext("%(n)d account activated.", "%(n)d accounts activated.", n))(self, request, queryset)
 
     @admin.action(description=gettext_lazy("Suspend"), permissions=["change"])
     def suspend(self, request, queryset):
-        return _with_reason(_("Suspend accounts"), services.account_suspend, _("%(n)d accounts suspended."))(
+        return _with_reason(_("Suspend accounts"), services.account_suspend, lambda n: ngettext("%(n)d account suspended.", "%(n)d accounts suspended.", n))(
             self, request, queryset
         )
 
     @admin.action(description=gettext_lazy("Reinstate"), permissions=["change"])
     def reinstate(self, request, queryset):
-        return _with_reason(_("Reinstate accounts"), services.account_reinstate, _("%(n)d accounts reinstated."))(
+        return _with_reason(_("Reinstate accounts"), services.account_reinstate, lambda n: ngettext("%(n)d account reinstated.", "%(n)d accounts reinstated.", n))(
             self, request, queryset
         )

@@ -74,8 +74,8 @@ class OtpRejected(AccountError):
 
         if self.code == "wrong":
             return ngettext(
-                "The code is not right. You have %(n)d more try.",
-                "The code is not right. You have %(n)d more tries.",
+                "The code is incorrect. You have %(n)d more try.",
+                "The code is incorrect. You have %(n)d more tries.",
                 self.remaining,
             ) % {"n": self.remaining}
         if self.code == "expired":
@@ -87,7 +87,7 @@ class InvalidCredentials(AccountError):
     code = "invalid_credentials"
 
     def message(self) -> str:
-        return _("The username or ID number, or the password, is not right.")
+        return _("The username, ID number or password is incorrect.")
 
 
 class LoginBlocked(AccountError):
@@ -132,7 +132,7 @@ class ResetNotVerified(AccountError):
     code = "reset_not_verified"
 
     def message(self) -> str:
-        return _("Your code check has expired. Start the password reset again.")
+        return _("Your confirmed code is no longer valid. Start the password reset again.")
 
 
 class InvalidTransition(AccountError):
@@ -144,4 +144,10 @@ class InvalidTransition(AccountError):
         self.to_state = to_state
 
     def message(self) -> str:
-        return _("An account in state %(from)s cannot move to %(to)s.") % {"from": self.from_state, "to": self.to_state}
+        from .models import AccountState
+
+        labels = dict(AccountState.choices)
+        return _("An account in state “%(from)s” cannot move to “%(to)s”.") % {
+            "from": labels.get(self.from_state, self.from_state),
+            "to": labels.get(self.to_state, self.to_state),
+        }

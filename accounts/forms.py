@@ -245,7 +245,7 @@ class PasswordChangeForm(NewPasswordForm):
     def clean_current_password(self):
         current = self.cleaned_data["current_password"]
         if not self.user.check_password(current):
-            raise ValidationError(_("Your current password is not right."), code="password_incorrect")
+            raise ValidationError(_("Your current password is incorrect."), code="password_incorrect")
         return current
 
 

@@ -109,6 +109,6 @@ REFUSAL_MESSAGES = {
     "id_cancelled": _("This ID number was cancelled. Visit a civil affairs office to have your identity document reissued."),
     "under_18": _("You can register from your 18th birthday, on %(date)s."),
     "no_national_id_card": _("A citizen registers with a national ID card. Issue your card at civil affairs first."),
-    "iqama_expired": _("Your iqama is not valid today. Renew it first, then register."),
+    "iqama_expired": _("Your iqama has expired. Renew it first, then register."),
     "already_registered": _("This ID number already has an account. Sign in, or reset your password if you forgot it."),
 }

@@ -71,7 +71,7 @@ class UsernameShareValidator:
             raise ValidationError(_("More than half of the password is your username."), code="password_username")
 
     def get_help_text(self):
-        return _("Not more than half of it your username.")
+        return _("At most half of the password may be your username.")
 
 
 class RepeatedCharacterValidator:
@@ -84,7 +84,7 @@ class RepeatedCharacterValidator:
             )
 
     def get_help_text(self):
-        return _("No character repeated in more than half of it.")
+        return _("No single character may make up more than half of the password.")
 
 
 def _longest_common_substring(a: str, b: str) -> int:

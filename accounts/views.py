@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -99,7 +100,8 @@ class CodeStepView(View):
         context = {
             "form": form,
             "title": self.title,
-            "masked_mobile": mask_mobile(user.mobile),
+            # Isolated so that the number reads left to right inside an Arabic sentence.
+            "masked_mobile": format_html('<bdi dir="ltr">{}</bdi>', mask_mobile(user.mobile)),
             "delivery_failed": code is not None and code.delivery == OneTimeCode.Delivery.FAILED,
             "no_code_yet": code is None,
             "resend_url": reverse(self.resend_url),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
 
-DRIVER_SETTINGS = ("SMS_BACKEND",)
+DRIVER_SETTINGS = ("SMS_BACKEND", "MALWARE_SCANNER")
 
 
 @register()

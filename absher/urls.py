@@ -12,6 +12,8 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("language/", views.set_language, name="set-language"),
     path("accounts/", include("accounts.urls")),
+    path("services/civil-affairs/", include("civil_affairs.urls")),
+    path("services/dependents/", include("dependents.urls")),
     path("captcha/", include("captcha.urls")),
     path("staff/", admin.site.urls),
 ]

@@ -1,13 +1,6 @@
-"""SMS texts, each in its recipient's language, sent only after the transaction commits."""
+"""SMS texts of accounts; absher.sms.deliver sends them in the recipient's language after commit."""
 
-import logging
-
-from django.utils import translation
 from django.utils.translation import gettext as _
-
-from absher.sms import SmsDeliveryError, send_sms
-
-logger = logging.getLogger(__name__)
 
 
 def code_text(purpose: str, code: str, minutes: int) -> str:
@@ -32,15 +25,3 @@ def notice_text(kind: str) -> str:
         "password_changed": _("Absher: your password was changed. If it was not you, call 920020405 now."),
     }
     return texts[kind]
-
-
-def deliver(*, to: str, language: str, render, **kwargs) -> bool:
-    """Render the text in `language` and send it; False if the gateway did not take it."""
-    with translation.override(language):
-        body = render(**kwargs)
-    try:
-        send_sms(to, body)
-    except SmsDeliveryError:
-        logger.warning("SMS delivery failed (to a number ending %s)", to[-3:])
-        return False
-    return True

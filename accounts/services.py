@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from absher.audit import audit_record
+from absher.sms import deliver
 from civil_affairs.models import Person
 from civil_affairs.selectors import age_calendar
 
@@ -31,7 +32,7 @@ from .exceptions import (
     ResetNotVerified,
 )
 from .models import AccountState, AccountStateChange, LoginThrottle, OneTimeCode, OtpPurpose, User
-from .notifications import code_text, deliver, notice_text
+from .notifications import code_text, notice_text
 from .states import ensure_transition
 
 # --- one-time codes ---------------------------------------------------------------------

@@ -1,13 +1,313 @@
-from django.contrib import admin
+"""Staff's side of civil affairs: the registry and the request queues, behind the same services."""
 
-from .models import Person
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from absher.request_info import client_address
+
+from . import services
+from .exceptions import InboxError
+from .inbox import RequestNotAllowed
+from .models import (
+    Attachment,
+    Department,
+    Person,
+    PersonDataAccess,
+    RequestEvent,
+    RequestMessage,
+    RequestStatus,
+    RequestType,
+    Requirement,
+    ServiceRequest,
+)
+
+# Which department's queue a staff group sees (superusers see all).
+GROUP_DEPARTMENTS = {
+    "Civil affairs officers": Department.CIVIL_AFFAIRS,
+    "Civil affairs supervisors": Department.CIVIL_AFFAIRS,
+    "Passport officers": Department.PASSPORTS,
+    "Passport supervisors": Department.PASSPORTS,
+}
+
+
+def staff_departments(user) -> set[str] | None:
+    """None: every department (superusers and auditors)."""
+    if user.is_superuser:
+        return None
+    names = set(user.groups.values_list("name", flat=True))
+    if "Auditors" in names:
+        return None
+    return {GROUP_DEPARTMENTS[name] for name in names if name in GROUP_DEPARTMENTS}
 
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
     list_display = ("national_id", "name_en", "name_ar", "sex", "birth_date", "nationality", "status", "national_id_issued")
     list_filter = ("status", "sex", "nationality", "national_id_issued")
-    search_fields = ("national_id", "name_en", "name_ar")
+    search_fields = ("=national_id", "name_en", "name_ar")
     raw_id_fields = ("father", "mother")
-    date_hierarchy = "birth_date"
     list_select_related = True
+    show_full_result_count = False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        person = self.get_object(request, object_id)
+        if person is not None:
+            services.staff_view_record(staff=request.user, person=person, what="registry record", reason="civil registry (admin)")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class RequirementInline(admin.TabularInline):
+    model = Requirement
+    extra = 0
+
+
+@admin.register(RequestType)
+class RequestTypeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_en", "name_ar", "department", "is_active", "position")
+    list_editable = ("is_active", "position")
+    list_filter = ("department", "is_active")
+    inlines = [RequirementInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code ties the data to the behaviour in code: fixed once created.
+        return ("code",) if obj else ()
+
+
+class EventInline(admin.TabularInline):
+    model = RequestEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MessageInline(admin.StackedInline):
+    model = RequestMessage
+    extra = 0
+    can_delete = False
+    fields = ("at", "author", "from_staff", "body")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = ("download", "content_type", "size", "uploaded_by", "at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("file"))
+    def download(self, obj):
+        url = reverse("admin:civil_affairs_servicerequest_attachment", args=[obj.request_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.display_name)
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = gettext_lazy("age of the request")
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("under a day")), ("7", _("up to a week")), ("30", _("up to a month")), ("old", _("older than a month"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() in {"1", "7", "30"}:
+            return queryset.filter(created_at__gte=now - timedelta(days=int(self.value())))
+        if self.value() == "old":
+            return queryset.filter(created_at__lt=now - timedelta(days=30))
+        return queryset
+
+
+class StaffMessageForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("Message to the citizen"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason (the citizen sees it)"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    list_display = ("reference", "request_type", "status", "applicant_id_number", "subject", "assigned_to", "created_at", "updated_at")
+    list_filter = ("status", "request_type", "department", AgeFilter)
+    search_fields = ("=reference", "=applicant__person__national_id", "=subject__national_id")
+    list_select_related = ("request_type", "applicant__person", "subject", "assigned_to")
+    date_hierarchy = "created_at"
+    ordering = ("created_at",)
+    show_full_result_count = False
+    readonly_fields = (
+        "reference", "request_type", "department", "applicant", "subject", "status", "description", "data",
+        "assigned_to", "decision_reason", "created_at", "updated_at", "decided_at",
+    )
+    exclude = ("submission_key",)
+    inlines = [EventInline, MessageInline, AttachmentInline]
+    actions = ["take", "approve", "reject", "ask_citizen"]
+
+    @admin.display(description=gettext_lazy("applicant's ID"), ordering="applicant__person__national_id")
+    def applicant_id_number(self, obj):
+        return obj.applicant.national_id
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        departments = staff_departments(request.user)
+        return queryset if departments is None else queryset.filter(department__in=departments)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:request_id>/attachments/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="civil_affairs_servicerequest_attachment",
+            ),
+            path("<int:request_id>/message/", self.admin_site.admin_view(self.message_view), name="civil_affairs_servicerequest_message"),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            services.staff_view_record(staff=request.user, request=obj, what="request", reason=f"request {obj.reference}")
+            from .inbox import behaviour_for
+
+            extra_context = {
+                **(extra_context or {}),
+                "summary": behaviour_for(obj.request_type.code).summary(request=obj),
+                "message_url": reverse("admin:civil_affairs_servicerequest_message", args=[obj.pk]),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def attachment_view(self, request, request_id, attachment_id):
+        from .views import attachment_response
+
+        obj = self.get_queryset(request).filter(pk=request_id).first()
+        attachment = obj and obj.attachments.filter(pk=attachment_id).first()
+        if attachment is None or not self.has_view_permission(request, obj):
+            raise Http404
+        services.staff_view_record(staff=request.user, request=obj, attachment=attachment, what="attachment", reason=f"request {obj.reference}")
+        return attachment_response(attachment)
+
+    def message_view(self, request, request_id):
+        obj = self.get_queryset(request).filter(pk=request_id).first()
+        if obj is None or not self.has_change_permission(request, obj):
+            raise Http404
+        form = StaffMessageForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.message_post(request=obj, author=request.user, body=form.cleaned_data["body"], client_address=client_address(request))
+            except InboxError as exc:
+                self.message_user(request, exc.message(), messages.ERROR)
+            else:
+                self.message_user(request, _("The message was sent to the citizen."), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:civil_affairs_servicerequest_change", args=[obj.pk]))
+        context = {**self.admin_site.each_context(request), "title": _("Message to the citizen"), "form": form, "obj": obj, "opts": self.model._meta}
+        return TemplateResponse(request, "admin/civil_affairs/message_form.html", context)
+
+    # --- actions: the same services as the citizen side ---
+
+    def _run(self, request, queryset, call, done_text):
+        done = 0
+        for obj in queryset:
+            try:
+                call(obj)
+                done += 1
+            except RequestNotAllowed as exc:
+                self.message_user(request, f"{obj}: " + " ".join(str(m) for m in exc.refusal.messages or exc.refusal.reasons), messages.ERROR)
+            except InboxError as exc:
+                self.message_user(request, f"{obj}: {exc.message()}", messages.ERROR)
+        if done:
+            self.message_user(request, done_text % {"n": done}, messages.SUCCESS)
+
+    def _ask(self, request, queryset, form_class, title):
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            return form
+        context = {
+            **self.admin_site.each_context(request), "title": title, "form": form, "queryset": queryset,
+            "action": request.POST.get("action"), "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/civil_affairs/action_form.html", context)
+
+    @admin.action(description=gettext_lazy("Take into review"), permissions=["change"])
+    def take(self, request, queryset):
+        address = client_address(request)
+        self._run(request, queryset, lambda obj: services.request_take(request=obj, actor=request.user, client_address=address),
+                  _("%(n)d requests taken into review."))
+
+    @admin.action(description=gettext_lazy("Approve"), permissions=["change"])
+    def approve(self, request, queryset):
+        address = client_address(request)
+        self._run(
+            request, queryset,
+            lambda obj: services.request_transition(request=obj, to_status=RequestStatus.APPROVED, actor=request.user, client_address=address),
+            _("%(n)d requests approved."),
+        )
+
+    @admin.action(description=gettext_lazy("Reject with a reason"), permissions=["change"])
+    def reject(self, request, queryset):
+        form = self._ask(request, queryset, ReasonForm, _("Reject requests"))
+        if isinstance(form, TemplateResponse):
+            return form
+        address = client_address(request)
+        reason = form.cleaned_data["reason"]
+        self._run(
+            request, queryset,
+            lambda obj: services.request_transition(request=obj, to_status=RequestStatus.REJECTED, actor=request.user, note=reason, client_address=address),
+            _("%(n)d requests rejected."),
+        )
+        return None
+
+    @admin.action(description=gettext_lazy("Ask the citizen for more information"), permissions=["change"])
+    def ask_citizen(self, request, queryset):
+        form = self._ask(request, queryset, StaffMessageForm, _("Ask for more information"))
+        if isinstance(form, TemplateResponse):
+            return form
+        address = client_address(request)
+        body = form.cleaned_data["body"]
+        self._run(
+            request, queryset,
+            lambda obj: services.request_ask_citizen(request=obj, actor=request.user, body=body, client_address=address),
+            _("%(n)d requests now wait for the citizen."),
+        )
+        return None
+
+
+@admin.register(PersonDataAccess)
+class PersonDataAccessAdmin(admin.ModelAdmin):
+    list_display = ("at", "staff", "person", "request", "what", "reason")
+    list_select_related = ("staff", "person", "request")
+    search_fields = ("=person__national_id", "staff__username")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

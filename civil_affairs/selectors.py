@@ -23,3 +23,45 @@ def person_age(person: Person, *, today: date) -> int:
 def person_reaches(person: Person, *, years: int, months: int = 0) -> date:
     """The date on which the person reaches an age, in the calendar their ages count in."""
     return ages.anniversary(person.birth_date, years=years, months=months, calendar=age_calendar(person))
+
+
+# --- the request inbox ----------------------------------------------------------------------
+
+
+def requests_of(user):
+    from .models import ServiceRequest
+
+    return (
+        ServiceRequest.objects.filter(applicant=user)
+        .select_related("request_type", "subject")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def request_of(user, reference: str):
+    """The user's own request, or None (the view answers 404, never 403: others' requests do not exist)."""
+    return requests_of(user).filter(reference=reference).first()
+
+
+def attachment_of(user, reference: str, attachment_id: int):
+    from .models import Attachment
+
+    return Attachment.objects.filter(pk=attachment_id, request__reference=reference, request__applicant=user).first()
+
+
+def unread_notices(user):
+    from .models import Notice
+
+    return Notice.objects.filter(user=user, read_at=None).select_related("request")
+
+
+def open_request_types():
+    from .models import RequestType
+
+    return RequestType.objects.filter(is_active=True).prefetch_related("requirements")
+
+
+def staff_views_of(person):
+    from .models import PersonDataAccess
+
+    return PersonDataAccess.objects.filter(person=person).select_related("staff", "request")

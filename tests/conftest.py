@@ -109,3 +109,10 @@ def committed(django_capture_on_commit_callbacks):
     """`with committed(): ...` runs what the block registers with on_commit (the SMS) at its end,
     as a real commit would; inside a test's transaction nothing commits otherwise."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(autouse=True)
+def private_files(settings, tmp_path):
+    """Each test has its own attachment store, so orphans of one test never meet another."""
+    settings.PRIVATE_FILES_ROOT = tmp_path / "private"
+    return settings.PRIVATE_FILES_ROOT

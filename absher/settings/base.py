@@ -125,6 +125,19 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Attachments: outside the static and web roots, served only through a permission-checked view.
+PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=BASE_DIR / "var" / "private")
+
+# Uploads (civil_affairs/uploads.py): PDF, JPEG, PNG checked by content; images re-encoded.
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_MAX_FILES = 10
+UPLOAD_MAX_PIXELS = 40_000_000
+# Django refuses a request with more files than this outright; up to it, the form says which rule failed.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.SignatureScanner")
+CLAMD_HOST = env("CLAMD_HOST", default="127.0.0.1")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

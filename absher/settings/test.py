@@ -14,6 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_BACKEND = "absher.sms.backends.locmem.SmsBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="absher-test-media-")
+PRIVATE_FILES_ROOT = tempfile.mkdtemp(prefix="absher-test-private-")
 CAPTCHA_TEST_MODE = True
 OTP_HMAC_KEY = "test-otp-key"
 LANGUAGE_COOKIE_SECURE = False

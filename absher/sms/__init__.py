@@ -26,3 +26,22 @@ def get_backend(path: str | None = None):
 
 def send_sms(to: str, body: str) -> None:
     get_backend().send(SmsMessage(to=to, body=body))
+
+
+def deliver(*, to: str, language: str, render, **kwargs) -> bool:
+    """Render a text in the recipient's language and send it; False if the gateway refused it.
+
+    Callers run this from `transaction.on_commit`, so a failure never undoes the work it reports.
+    """
+    import logging
+
+    from django.utils import translation
+
+    with translation.override(language):
+        body = render(**kwargs)
+    try:
+        send_sms(to, body)
+    except SmsDeliveryError:
+        logging.getLogger(__name__).warning("SMS delivery failed (to a number ending %s)", to[-3:])
+        return False
+    return True

@@ -1,0 +1,72 @@
+"""The request inbox's registry of behaviours, the way models are registered with the admin.
+
+The inbox knows no service app: an app that owns a request type registers a behaviour for
+its code (`inbox.register(AddDependentRequest)` in its AppConfig.ready), and the inbox calls
+the behaviour's form, checks and approval through this small interface. What staff may
+edit about a type (texts, requirements, department) is data in `RequestType`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django import forms
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request cannot be filed (or approved): reason codes, a text for each, and the
+    date from which time will fix it, if it will."""
+
+    reasons: tuple[str, ...]
+    messages: tuple[str, ...] = ()
+    allowed_from: date | None = None
+    details: dict = field(default_factory=dict)
+
+
+class RequestNotAllowed(Exception):
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal.reasons)
+        self.refusal = refusal
+
+
+class RequestBehaviour:
+    """What a request type does. Subclasses set `code` and override what they need."""
+
+    code: str = ""
+    #: Extra fields of the request form (for example the dependent's ID number), or None.
+    form_class: type[forms.Form] | None = None
+    #: Shown before the form (template path) to say who may file and what happens next.
+    explanation_template: str = ""
+
+    def subject(self, *, applicant, data: dict):
+        """The registry person the request is about, if any (from the cleaned form data)."""
+        return None
+
+    def check(self, *, applicant, data: dict, today: date) -> None:
+        """Raise RequestNotAllowed when this applicant may not file this request today."""
+
+    def approve(self, *, request, actor, today: date) -> None:
+        """What approval does (inside the approval's transaction). Raise RequestNotAllowed to refuse."""
+
+    def summary(self, *, request) -> list[tuple[str, str]]:
+        """Label/value pairs of the request's data, for the citizen's and staff's pages."""
+        return []
+
+
+_registry: dict[str, RequestBehaviour] = {}
+
+
+def register(behaviour_class: type[RequestBehaviour]) -> type[RequestBehaviour]:
+    if not behaviour_class.code:
+        raise ValueError("a request behaviour needs a code")
+    _registry[behaviour_class.code] = behaviour_class()
+    return behaviour_class
+
+
+def behaviour_for(code: str) -> RequestBehaviour:
+    """The registered behaviour, or the plain one (a description and attachments, nothing more)."""
+    return _registry.get(code) or RequestBehaviour()
+
+
+def registered_codes() -> set[str]:
+    return set(_registry)

@@ -1,0 +1,195 @@
+"""The citizen's side of the request inbox: thin views over civil_affairs.services."""
+
+import json
+from datetime import date
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from absher.request_info import client_address
+from accounts.decorators import active_account_required
+
+from . import selectors, services, storage
+from .exceptions import InboxError
+from .forms import ReplyForm, request_form_class
+from .inbox import RequestNotAllowed, behaviour_for
+from .models import RequestType
+from .statuses import OPEN
+
+
+def _json_ready(data: dict) -> dict:
+    """Cleaned form data as JSON (dates as ISO strings); files never go into it."""
+    ready = {}
+    for key, value in data.items():
+        if key in {"description", "files", "submission_key"}:
+            continue
+        ready[key] = value.isoformat() if isinstance(value, date) else value
+    json.dumps(ready)
+    return ready
+
+
+def _upload_errors(form, exc):
+    for refusal in getattr(exc, "refusals", [exc]):
+        form.add_error("files", refusal.message())
+
+
+@active_account_required
+def home(request):
+    """My services → Civil Affairs."""
+    return render(request, "civil_affairs/home.html", {"notices": selectors.unread_notices(request.user)[:5]})
+
+
+@active_account_required
+def request_list(request):
+    requests = selectors.requests_of(request.user)
+    return render(request, "civil_affairs/request_list.html", {"requests": requests, "notices": selectors.unread_notices(request.user)})
+
+
+@active_account_required
+def request_type_list(request):
+    """Communicate → New request: the types, with their requirements shown before filing."""
+    return render(request, "civil_affairs/request_type_list.html", {"request_types": selectors.open_request_types()})
+
+
+@active_account_required
+def request_new(request, code):
+    from .uploads import UploadRefused, UploadsRefused
+
+    request_type = get_object_or_404(RequestType.objects.prefetch_related("requirements"), code=code, is_active=True)
+    behaviour = behaviour_for(code)
+    form_class = request_form_class(behaviour.form_class)
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            filed = services.request_submit(
+                applicant=request.user,
+                request_type=request_type,
+                data=_json_ready(form.cleaned_data),
+                description=form.cleaned_data["description"],
+                files=form.cleaned_data["files"],
+                submission_key=form.cleaned_data["submission_key"],
+                client_address=client_address(request),
+            )
+        except RequestNotAllowed as exc:
+            # Ineligibility is a page that explains why and what to do, not a red field.
+            return render(
+                request, "civil_affairs/request_refused.html",
+                {"request_type": request_type, "refusal": exc.refusal}, status=200,
+            )
+        except (UploadRefused, UploadsRefused) as exc:
+            _upload_errors(form, exc)
+        except InboxError as exc:
+            form.add_error(None, exc.message())
+        else:
+            messages.success(request, _("Your request %(reference)s was sent.") % {"reference": filed.reference})
+            return redirect("civil_affairs:request-detail", reference=filed.reference)
+    return render(
+        request, "civil_affairs/request_new.html",
+        {"form": form, "request_type": request_type, "requirements": request_type.requirements.all(),
+         "person": request.user.person, "explanation_template": behaviour.explanation_template},
+    )
+
+
+@active_account_required
+def request_detail(request, reference):
+    own = selectors.request_of(request.user, reference)
+    if own is None:
+        raise Http404
+    services.notices_mark_read(user=request.user, request=own)
+    behaviour = behaviour_for(own.request_type.code)
+    return render(
+        request, "civil_affairs/request_detail.html",
+        {
+            "req": own,
+            "summary": behaviour.summary(request=own),
+            "events": own.events.select_related("actor"),
+            "thread": own.messages.prefetch_related("attachments"),
+            "attachments": own.attachments.filter(message=None),
+            "reply_form": ReplyForm() if own.status == "waiting_citizen" else None,
+            "can_withdraw": own.status in OPEN,
+            "language": get_language(),
+        },
+    )
+
+
+@active_account_required
+@require_POST
+def request_reply(request, reference):
+    from .uploads import UploadRefused, UploadsRefused
+
+    own = selectors.request_of(request.user, reference)
+    if own is None:
+        raise Http404
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.message_post(
+                request=own, author=request.user, body=form.cleaned_data["body"], files=form.cleaned_data["files"],
+                client_address=client_address(request),
+            )
+        except (UploadRefused, UploadsRefused) as exc:
+            _upload_errors(form, exc)
+        except InboxError as exc:
+            form.add_error(None, exc.message())
+        else:
+            messages.success(request, _("Your reply was sent."))
+            return redirect("civil_affairs:request-detail", reference=reference)
+    behaviour = behaviour_for(own.request_type.code)
+    return render(
+        request, "civil_affairs/request_detail.html",
+        {"req": own, "summary": behaviour.summary(request=own), "events": own.events.select_related("actor"),
+         "thread": own.messages.prefetch_related("attachments"), "attachments": own.attachments.filter(message=None),
+         "reply_form": form, "form": form, "can_withdraw": own.status in OPEN},
+        status=200,
+    )
+
+
+@active_account_required
+@require_POST
+def request_withdraw(request, reference):
+    own = selectors.request_of(request.user, reference)
+    if own is None:
+        raise Http404
+    try:
+        services.request_withdraw(request=own, applicant=request.user, client_address=client_address(request))
+    except InboxError as exc:
+        messages.error(request, exc.message())
+    else:
+        messages.success(request, _("Your request was withdrawn."))
+    return redirect("civil_affairs:request-detail", reference=reference)
+
+
+def attachment_response(attachment):
+    """The file under its server-chosen name, never shown inline, with an allow-listed type."""
+    allowed = {"application/pdf", "image/jpeg", "image/png"}
+    content_type = attachment.content_type if attachment.content_type in allowed else "application/octet-stream"
+    try:
+        handle = open(storage.path_of(attachment.stored_name), "rb")  # noqa: SIM115 - FileResponse closes it
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.display_name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@active_account_required
+def attachment_download(request, reference, attachment_id):
+    attachment = selectors.attachment_of(request.user, reference, attachment_id)
+    if attachment is None:
+        raise Http404
+    return attachment_response(attachment)
+
+
+@active_account_required
+def data_access_list(request):
+    """Who from the ministry looked at my data, when, and for which request."""
+    person = request.user.person
+    views = selectors.staff_views_of(person)[:200] if person else []
+    return render(request, "civil_affairs/data_access_list.html", {"views": views, "today": timezone.localdate()})

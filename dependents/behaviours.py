@@ -1,0 +1,159 @@
+"""The add-dependent request type, as the request inbox sees it (registered in DependentsConfig.ready)."""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language, gettext, ngettext
+
+from absher.audit import audit_record
+from civil_affairs import ages
+from civil_affairs import selectors as registry
+from civil_affairs.inbox import Refusal, RequestBehaviour, RequestNotAllowed
+from civil_affairs.templatetags.calendars import dual_date
+
+from . import eligibility, selectors
+from .forms import AddDependentForm
+from .models import GuardianLink
+
+NOT_IN_REGISTRY = "not_in_registry"
+PENDING_REQUEST = "pending_request"
+FIELD = "dependent_national_id"
+
+
+def _not_related_text() -> str:
+    # The same words for an unknown number and for someone else's child: a refusal tells a
+    # stranger nothing about who is in the registry.
+    return gettext("The civil registry does not record you as the father or mother of the person with this ID number.")
+
+
+def reason_text(code: str, decision: eligibility.Decision | None = None) -> str:
+    """What the citizen reads for a reason code (in the active language)."""
+    if code in (NOT_IN_REGISTRY, eligibility.NOT_PARENT):
+        return _not_related_text()
+    if code == eligibility.TOO_YOUNG and decision is not None and decision.eligible_from:
+        return gettext("A son or daughter can be added from the age of 14 years and 10 months: from %(date)s.") % {
+            "date": dual_date(decision.eligible_from)
+        }
+    if code == eligibility.MALE_18_OR_OVER and decision is not None and decision.eligible_until:
+        return gettext(
+            "A son can be added only before his 18th birthday (%(date)s). He can now register his own account."
+        ) % {"date": dual_date(decision.eligible_until)}
+    texts = {
+        eligibility.NOT_LIVING: gettext("The civil registry does not record this person as living."),
+        eligibility.TOO_YOUNG: gettext("A son or daughter can be added from the age of 14 years and 10 months."),
+        eligibility.MALE_18_OR_OVER: gettext("A son can be added only before his 18th birthday."),
+        eligibility.HOLDS_NATIONAL_ID: gettext("This person already holds a national ID card."),
+        eligibility.HAS_ACCOUNT: gettext("This person already has an account on the portal."),
+        eligibility.ALREADY_ADDED: gettext("This person has already been added as a dependent."),
+        PENDING_REQUEST: gettext("You already have a request to add this person that is being processed."),
+    }
+    return texts[code]
+
+
+def _refusal(reasons: tuple[str, ...], decision: eligibility.Decision | None = None) -> RequestNotAllowed:
+    allowed_from = decision.eligible_from if decision is not None and reasons == (eligibility.TOO_YOUNG,) else None
+    until = decision.eligible_until if decision is not None else None
+    return RequestNotAllowed(
+        Refusal(
+            reasons=reasons,
+            messages=tuple(reason_text(code, decision) for code in reasons),
+            allowed_from=allowed_from,
+            details={"eligible_until": until.isoformat() if until else None},
+        )
+    )
+
+
+def _decide(*, applicant, person, today: date) -> tuple[tuple[str, ...], eligibility.Decision]:
+    """The rule's decision, and the reasons to tell this applicant.
+
+    Someone who is not the person's parent learns only that: the other reasons would tell a
+    stranger the person's age, documents, account or death.
+    """
+    guardian = applicant.person.national_id if applicant.person_id else ""
+    decision = eligibility.decide(
+        candidate=selectors.candidate_facts(person),
+        guardian_national_id=guardian,
+        already_added=selectors.dependent_already_added(person),
+        today=today,
+    )
+    if eligibility.NOT_PARENT in decision.reasons:
+        return (eligibility.NOT_PARENT,), decision
+    return decision.reasons, decision
+
+
+def _national_id(data: dict) -> str:
+    return str((data or {}).get(FIELD) or "")
+
+
+class AddDependentRequest(RequestBehaviour):
+    """A father or mother asks to add their son or daughter; staff approve, and the link is made."""
+
+    code = "add_dependent"
+    form_class = AddDependentForm
+    explanation_template = "dependents/add_dependent_explanation.html"
+
+    def subject(self, *, applicant, data: dict):
+        national_id = _national_id(data)
+        return registry.person_by_national_id(national_id) if national_id else None
+
+    def check(self, *, applicant, data: dict, today: date) -> None:
+        national_id = _national_id(data)
+        person = selectors.person_for_eligibility(national_id) if national_id else None
+        if person is None:
+            raise _refusal((NOT_IN_REGISTRY,))
+        reasons, decision = _decide(applicant=applicant, person=person, today=today)
+        if decision.relation is not None and selectors.add_request_open(applicant=applicant, person=person):
+            reasons = (*reasons, PENDING_REQUEST)
+        if reasons:
+            raise _refusal(reasons, decision)
+
+    def approve(self, *, request, actor, today: date) -> None:
+        """Check the rule again on the day of the decision, then link (in the caller's transaction)."""
+        national_id = request.subject.national_id if request.subject_id else _national_id(request.data)
+        person = selectors.person_for_eligibility(national_id, lock=True) if national_id else None
+        if person is None:
+            raise _refusal((NOT_IN_REGISTRY,))
+        applicant = request.applicant
+        reasons, decision = _decide(applicant=applicant, person=person, today=today)
+        if reasons:
+            raise _refusal(reasons, decision)
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves the caller's transaction usable
+                GuardianLink.objects.create(
+                    guardian=applicant.person,
+                    dependent=person,
+                    guardian_account=applicant,
+                    relation=decision.relation,
+                    request=request,
+                    created_by=actor,
+                )
+        except IntegrityError:
+            raise _refusal((eligibility.ALREADY_ADDED,), decision) from None
+        audit_record(
+            action="dependent_added",
+            actor=actor,
+            subject=applicant,
+            reference=request.reference or "",
+            dependent=person.national_id,
+            relation=decision.relation,
+        )
+
+    def summary(self, *, request) -> list[tuple[str, str]]:
+        person = request.subject if request.subject_id else None
+        if person is None:
+            return [(gettext("Dependent's ID number"), _national_id(request.data))]
+        language = "ar" if (get_language() or "ar").startswith("ar") else "en"
+        calendar = registry.age_calendar(person)
+        years = ages.age_in_years(person.birth_date, timezone.localdate(), calendar=calendar)
+        if calendar == ages.HIJRI:
+            age = ngettext("%(years)d year (Hijri)", "%(years)d years (Hijri)", years) % {"years": years}
+        else:
+            age = ngettext("%(years)d year (Gregorian)", "%(years)d years (Gregorian)", years) % {"years": years}
+        return [
+            (gettext("Dependent's name"), person.display_name(language)),
+            (gettext("Dependent's ID number"), person.national_id),
+            (gettext("Sex"), person.get_sex_display()),
+            (gettext("Date of birth"), dual_date(person.birth_date)),
+            (gettext("Age"), age),
+        ]

@@ -1,0 +1,69 @@
+"""Reads for the dependents service: links, the registry facts the rule needs, requests about dependents."""
+
+from django.db.models import Q
+
+from civil_affairs import selectors as registry
+from civil_affairs.models import Person, ServiceRequest
+from civil_affairs.statuses import OPEN
+
+from . import eligibility
+from .models import GuardianLink
+
+ADD_DEPENDENT = "add_dependent"
+
+
+def dependents_of(user):
+    """The user's dependents' links, the person with each, youngest last."""
+    return (
+        GuardianLink.objects.filter(guardian_account=user)
+        .select_related("dependent")
+        .order_by("dependent__birth_date", "dependent__national_id")
+    )
+
+
+def person_for_eligibility(national_id: str, *, lock: bool = False) -> Person | None:
+    """The registry person, with what `candidate_facts` reads, in one query.
+
+    `lock` (inside a transaction) holds the person's row, as registration does, so that two
+    approvals for one person, or an approval and the person's own registration, take turns.
+    """
+    people = Person.objects.filter(national_id=national_id).select_related("father", "mother", "account")
+    if lock:
+        people = people.select_for_update(of=("self",))
+    return people.first()
+
+
+def person_has_account(person: Person) -> bool:
+    return hasattr(person, "account")  # the reverse one-to-one raises an AttributeError when there is none
+
+
+def candidate_facts(person: Person) -> eligibility.Candidate:
+    return eligibility.Candidate(
+        national_id=person.national_id,
+        sex=person.sex,
+        birth_date=person.birth_date,
+        age_calendar=registry.age_calendar(person),
+        living=person.is_living,
+        national_id_issued=person.national_id_issued,
+        has_account=person_has_account(person),
+        father_national_id=person.father.national_id if person.father_id else None,
+        mother_national_id=person.mother.national_id if person.mother_id else None,
+    )
+
+
+def dependent_already_added(person: Person) -> bool:
+    return GuardianLink.objects.filter(dependent=person).exists()
+
+
+def add_request_open(*, applicant, person: Person) -> bool:
+    """Whether the applicant already has an add-dependent request for this person still being processed."""
+    return ServiceRequest.objects.filter(
+        applicant=applicant, subject=person, request_type__code=ADD_DEPENDENT, status__in=OPEN
+    ).exists()
+
+
+def dependent_requests_of(user, *, dependent_ids):
+    """The user's requests about these dependents, and the user's add-dependent requests, in one query."""
+    return registry.requests_of(user).filter(
+        Q(subject_id__in=list(dependent_ids)) | Q(request_type__code=ADD_DEPENDENT)
+    )

@@ -22,7 +22,8 @@ class DemoAccount:
     state: str
     mobile: str
     person_key: str | None  # a key of civil_affairs.demo's people; None: no person
-    staff: bool = False
+    staff: bool = False  # a staff superuser
+    group: str = ""  # a staff member of this group (see civil_affairs' migrations)
 
 
 DEMO_ACCOUNTS = (
@@ -33,6 +34,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("DemoActive1", AccountState.ACTIVE, "+966500000903", "account_active"),
     DemoAccount("DemoSuspended1", AccountState.SUSPENDED, "+966500000904", "account_suspended"),
     DemoAccount("DemoParent1", AccountState.ACTIVE, "+966500000905", "harbi_father"),
+    DemoAccount("CivilOfficer1", AccountState.ACTIVE, "+966500000906", None, group="Civil affairs officers"),
+    DemoAccount("Auditor1", AccountState.ACTIVE, "+966500000907", None, group="Auditors"),
 )
 
 
@@ -76,13 +79,17 @@ class Command(BaseCommand):
                 mobile=spec.mobile,
                 person=person,
                 state="",
-                is_staff=spec.staff,
+                is_staff=spec.staff or bool(spec.group),
                 is_superuser=spec.staff,
                 terms_version=settings.TERMS_VERSION,
                 terms_accepted_at=now,
             )
             user.set_password(DEMO_PASSWORD)
             user.save()
+            if spec.group:
+                from django.contrib.auth.models import Group
+
+                user.groups.add(Group.objects.get(name=spec.group))
             # The history a real account would have: registered, then mobile confirmed, and so on.
             _record_state(user, "", AccountState.PENDING_PHONE, reason=DEMO_REASON)
             user.save(update_fields=["state"])
@@ -106,7 +113,7 @@ class Command(BaseCommand):
             if user is None:
                 rows.append((spec.username, "(missing)", "", "", ""))
                 continue
-            role = "staff superuser" if user.is_superuser else user.state
+            role = "staff superuser" if user.is_superuser else (spec.group or user.state)
             rows.append((user.username, role, user.mobile or "", user.national_id, user.display_name("en")))
         self._table(rows)
 

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from absher.request_info import client_address
 
@@ -62,7 +62,7 @@ class PersonAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         person = self.get_object(request, object_id)
         if person is not None:
-            services.staff_view_record(staff=request.user, person=person, what="registry record", reason="civil registry (admin)")
+            services.staff_view_record(staff=request.user, person=person, what=PersonDataAccess.What.REGISTRY_RECORD, reason="civil registry (admin)")
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -190,7 +190,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None:
-            services.staff_view_record(staff=request.user, request=obj, what="request", reason=f"request {obj.reference}")
+            services.staff_view_record(staff=request.user, request=obj, what=PersonDataAccess.What.REQUEST, reason=f"request {obj.reference}")
             from .inbox import behaviour_for
 
             extra_context = {
@@ -207,7 +207,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         attachment = obj and obj.attachments.filter(pk=attachment_id).first()
         if attachment is None or not self.has_view_permission(request, obj):
             raise Http404
-        services.staff_view_record(staff=request.user, request=obj, attachment=attachment, what="attachment", reason=f"request {obj.reference}")
+        services.staff_view_record(staff=request.user, request=obj, attachment=attachment, what=PersonDataAccess.What.ATTACHMENT, reason=f"request {obj.reference}")
         return attachment_response(attachment)
 
     def message_view(self, request, request_id):
@@ -239,7 +239,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             except InboxError as exc:
                 self.message_user(request, f"{obj}: {exc.message()}", messages.ERROR)
         if done:
-            self.message_user(request, done_text % {"n": done}, messages.SUCCESS)
+            self.message_user(request, done_text(done) % {"n": done}, messages.SUCCESS)
 
     def _ask(self, request, queryset, form_class, title):
         form = form_class(request.POST if "apply" in request.POST else None)
@@ -256,7 +256,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     def take(self, request, queryset):
         address = client_address(request)
         self._run(request, queryset, lambda obj: services.request_take(request=obj, actor=request.user, client_address=address),
-                  _("%(n)d requests taken into review."))
+                  lambda n: ngettext("%(n)d request taken into review.", "%(n)d requests taken into review.", n))
 
     @admin.action(description=gettext_lazy("Approve"), permissions=["change"])
     def approve(self, request, queryset):
@@ -264,7 +264,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         self._run(
             request, queryset,
             lambda obj: services.request_transition(request=obj, to_status=RequestStatus.APPROVED, actor=request.user, client_address=address),
-            _("%(n)d requests approved."),
+            lambda n: ngettext("%(n)d request approved.", "%(n)d requests approved.", n),
         )
 
     @admin.action(description=gettext_lazy("Reject with a reason"), permissions=["change"])
@@ -277,7 +277,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         self._run(
             request, queryset,
             lambda obj: services.request_transition(request=obj, to_status=RequestStatus.REJECTED, actor=request.user, note=reason, client_address=address),
-            _("%(n)d requests rejected."),
+            lambda n: ngettext("%(n)d request rejected.", "%(n)d requests rejected.", n),
         )
         return None
 
@@ -291,7 +291,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         self._run(
             request, queryset,
             lambda obj: services.request_ask_citizen(request=obj, actor=request.user, body=body, client_address=address),
-            _("%(n)d requests now wait for the citizen."),
+            lambda n: ngettext("%(n)d request now waits for the citizen.", "%(n)d requests now wait for the citizen.", n),
         )
         return None
 

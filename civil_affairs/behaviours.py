@@ -85,7 +85,7 @@ class RenewNationalIdRequest(RequestBehaviour):
 
 class FamilyRecordForm(forms.Form):
     change = forms.ChoiceField(
-        label=gettext_lazy("What changes"),
+        label=gettext_lazy("What to update"),
         choices=[
             ("marital_status", gettext_lazy("Marital status")),
             ("occupation", gettext_lazy("Occupation")),
@@ -105,7 +105,7 @@ class UpdateFamilyRecordRequest(RequestBehaviour):
 
     def summary(self, *, request):
         labels = dict(FamilyRecordForm.base_fields["change"].choices)
-        return [(_("What changes"), str(labels.get(request.data.get("change"), "")))]
+        return [(_("What to update"), str(labels.get(request.data.get("change"), "")))]
 
 
 @register

@@ -191,7 +191,7 @@ class ServiceRequest(models.Model):
     assigned_to = models.ForeignKey(
         "accounts.User", verbose_name=_("handled by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decision_reason = models.TextField(_("reason of the decision"), blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("last change"), auto_now=True, db_index=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -296,11 +296,16 @@ class Notice(models.Model):
 class PersonDataAccess(models.Model):
     """A staff view of a person's data, request or attachment: who, when, why. Shown to the citizen."""
 
+    class What(models.TextChoices):
+        REGISTRY_RECORD = "registry_record", _("registry record")
+        REQUEST = "request", _("request")
+        ATTACHMENT = "attachment", _("attached file")
+
     staff = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="data_accesses")
     request = models.ForeignKey(ServiceRequest, null=True, blank=True, on_delete=models.CASCADE, related_name="data_accesses")
     attachment = models.ForeignKey(Attachment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    what = models.CharField(_("what was seen"), max_length=30)
+    what = models.CharField(_("what was seen"), max_length=30, choices=What.choices)
     reason = models.CharField(_("why"), max_length=200)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -3,6 +3,7 @@
 import uuid
 from datetime import date
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -85,7 +86,7 @@ def request_submit(
         with transaction.atomic():
             # One submission at a time per applicant, and the type's checks again under that lock,
             # so that two different submissions cannot both pass a "one open request" rule.
-            type(applicant).objects.select_for_update().filter(pk=applicant.pk).first()
+            get_user_model().objects.select_for_update().filter(pk=applicant.pk).first()
             behaviour.check(applicant=applicant, data=data, today=today)
             request = ServiceRequest.objects.create(
                 request_type=request_type,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from django.conf import settings
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 from PIL import Image, ImageCms, ImageOps
 
 from .scanning import BaseScanner, ScannerUnavailable, get_scanner
@@ -46,7 +46,7 @@ EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 _MESSAGES = {
     "empty": gettext_noop("%(name)s: the file is empty."),
     "too_large": gettext_noop("%(name)s: a file can be at most %(limit)s MB."),
-    "too_many_files": gettext_noop("You can attach at most %(limit)s files."),
+    "too_many_files": "",  # plural: see UploadRefused.message
     "type_not_allowed": gettext_noop("%(name)s: only PDF, JPEG and PNG files can be attached."),
     "web_content": gettext_noop("%(name)s: the file contains web page code and cannot be accepted."),
     "pdf_active_content": gettext_noop(
@@ -77,7 +77,15 @@ class UploadRefused(Exception):
         self.params = params
 
     def message(self) -> str:
-        return gettext(_MESSAGES[self.code]) % {"name": self.file_name, **self.params}
+        # First-strong isolates keep a Latin file name from reordering the Arabic sentence round it.
+        values = {"name": f"\u2068{self.file_name}\u2069", **self.params}
+        if self.code == "too_many_files":
+            limit = int(self.params["limit"])
+            return (
+                ngettext("You can attach at most %(limit)s file.", "You can attach at most %(limit)s files.", limit)
+                % values
+            )
+        return gettext(_MESSAGES[self.code]) % values
 
 
 class UploadsRefused(Exception):
@@ -222,10 +230,11 @@ PDF_ACTIVE_NAMES = frozenset(
 # An action still needs its type, one of the long names above, which is looked for everywhere.
 PDF_ACTIVE_SHORT_NAMES = frozenset({b"JS", b"AA"})
 
-_PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
+_PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
 _PDF_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_PDF_STREAM = re.compile(rb">>\s*stream(?:\r\n|\n|\r)")
-_PDF_OBJ = re.compile(rb"\d+\s+\d+\s+obj\b")
+# Possessive quantifiers and the look-behind keep these linear on long runs of digits or spaces.
+_PDF_STREAM = re.compile(rb">>\s*+stream(?:\r\n|\n|\r)")
+_PDF_OBJ = re.compile(rb"(?<!\d)\d++\s++\d++\s++obj\b")
 # An object stream's data opens with its index of "object-number offset" pairs.
 _PDF_OBJECT_INDEX = re.compile(rb"\s*\d+\s+\d+\s")
 _PDF_FILTERS = frozenset(
@@ -244,10 +253,24 @@ class _PdfUninspectable(Exception):
     """An object stream we cannot decode, so cannot look inside."""
 
 
-def _pdf_names(blob: bytes) -> list[bytes]:
-    """Every name in `blob`, with #xx escapes decoded (/J#61vaScript is /JavaScript)."""
-    names = _PDF_NAME.findall(blob)
-    return [_PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), n) if b"#" in n else n for n in names]
+class _PdfNames:
+    """The names in parts of one PDF, with #xx escapes decoded (/J#61vaScript is /JavaScript);
+    each spelling is decoded once, however often a hostile file repeats it."""
+
+    def __init__(self):
+        self._decoded: dict[bytes, bytes] = {}
+
+    def _raw(self, blob: bytes) -> list[bytes]:
+        raw = _PDF_NAME.findall(blob)
+        for name in set(raw).difference(self._decoded):
+            self._decoded[name] = _PDF_HEX_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), name)
+        return raw
+
+    def in_order(self, blob: bytes) -> list[bytes]:
+        return [self._decoded[name] for name in self._raw(blob)]
+
+    def distinct(self, blob: bytes) -> set[bytes]:
+        return {self._decoded[name] for name in set(self._raw(blob))}
 
 
 def _inflate(data: memoryview, budget: int) -> bytes:
@@ -295,7 +318,7 @@ def _looks_like_zlib(head: memoryview) -> bool:
     return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] * 256 + head[1]) % 31 == 0
 
 
-def _pdf_parts(data: bytes) -> tuple[set[bytes], list[bytes]]:
+def _pdf_parts(data: bytes, names: _PdfNames) -> tuple[set[bytes], list[bytes]]:
     """The names outside stream data, and the decoded object streams."""
     view = memoryview(data)
     outside: set[bytes] = set()
@@ -307,10 +330,10 @@ def _pdf_parts(data: bytes) -> tuple[set[bytes], list[bytes]]:
         end = data.find(b"endstream", start)
         end = len(data) if end == -1 else end
         before = data[position : match.start()]
-        before_names = _pdf_names(before)
-        outside.update(before_names)
+        before_names = names.distinct(before)
+        outside |= before_names
         objects = list(_PDF_OBJ.finditer(before))
-        dictionary = _pdf_names(before[objects[-1].end() :]) if objects else before_names
+        dictionary = names.in_order(before[objects[-1].end() :] if objects else before[-4096:])
         filters = [n for n in dictionary if n in _PDF_FILTERS]
         if not filters and _looks_like_zlib(view[start : start + 2]):
             filters = [b"FlateDecode"]  # compressed, yet no filter in sight: look inside anyway
@@ -330,7 +353,7 @@ def _pdf_parts(data: bytes) -> tuple[set[bytes], list[bytes]]:
             budget -= len(body)
             decoded.append(body)
         position = end
-    outside.update(_pdf_names(data[position:]))
+    outside |= names.distinct(data[position:])
     return outside, decoded
 
 
@@ -339,15 +362,16 @@ def _check_pdf(data: bytes, name: str) -> None:
     clamd's PDF engine is the second look, and files are only ever served as downloads."""
     if not data.startswith((b"%PDF-1.", b"%PDF-2.")) or b"%%EOF" not in data[-1024:]:
         raise UploadRefused("pdf_malformed", name)
-    everywhere = set(_pdf_names(data))
+    names = _PdfNames()
+    everywhere = names.distinct(data)
     # Encrypted objects cannot be looked into, so no check below could be trusted.
     if b"Encrypt" in everywhere:
         raise UploadRefused("pdf_encrypted", name)
     try:
-        outside, object_streams = _pdf_parts(data)
+        outside, object_streams = _pdf_parts(data, names)
     except _PdfUninspectable:
         raise UploadRefused("pdf_malformed", name) from None
-    dictionaries = outside.union(*(_pdf_names(body) for body in object_streams))
+    dictionaries = outside.union(*(names.distinct(body) for body in object_streams))
     if (everywhere | dictionaries) & PDF_ACTIVE_NAMES or dictionaries & PDF_ACTIVE_SHORT_NAMES:
         raise UploadRefused("pdf_active_content", name)
     if any(_WEB_CONTENT.search(body) for body in object_streams):

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -146,15 +146,6 @@ def test_the_add_link_when_the_inbox_has_its_url(client, parent):
     except NoReverseMatch:
         pytest.skip("the inbox's request-new url is not there yet")
     assert f'href="{add_url}"' in page(client, parent).content.decode()
-
-
-@override_settings(ROOT_URLCONF="tests.dependents.urls_without_inbox")
-def test_the_page_stands_without_the_inbox_urls(client, parent, add_dependent):
-    son, son_request = add_dependent(parent)
-    response = page(client, parent)
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert son.national_id in html and son_request.reference in html and "Add a dependent</a>" not in html
 
 
 def queries_for(client, user):

@@ -31,4 +31,8 @@ def check_no_test_shortcuts_in_deployment(app_configs, **kwargs):
                 id="absher.E003",
             )
         )
+    if settings.MALWARE_SCANNER.endswith("SignatureScanner") and not settings.DEBUG:
+        errors.append(
+            Error("the signature scanner knows only the EICAR test file: use ClamdScanner in a deployment", id="absher.E004")
+        )
     return errors

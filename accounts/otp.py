@@ -82,14 +82,14 @@ class SendDecision:
 def send_decision(
     *,
     now: datetime,
-    last_sent_same_purpose: datetime | None,
+    last_sent_same_challenge: datetime | None,
     mobile_sends_last_day: Sequence[datetime],
     address_sends_last_hour: Sequence[datetime],
     policy: OtpPolicy,
 ) -> SendDecision:
     """May a new code go to this mobile now? If not, why and from when."""
-    if last_sent_same_purpose and now < last_sent_same_purpose + policy.resend_cooldown:
-        return SendDecision(False, "cooldown", last_sent_same_purpose + policy.resend_cooldown)
+    if last_sent_same_challenge and now < last_sent_same_challenge + policy.resend_cooldown:
+        return SendDecision(False, "cooldown", last_sent_same_challenge + policy.resend_cooldown)
     window = timedelta(minutes=15)
     recent = sorted(t for t in mobile_sends_last_day if t > now - window)
     if len(recent) >= policy.per_mobile_15_min:

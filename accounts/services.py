@@ -85,8 +85,9 @@ def otp_issue(*, user: User, purpose: str, challenge, client_address: str, now: 
             "created_at", flat=True
         )
     )
+    # The cooldown is between resends of one challenge; a new sign-in is bounded by the caps.
     last_same = (
-        OneTimeCode.objects.filter(mobile=user.mobile, purpose=purpose)
+        OneTimeCode.objects.filter(challenge=challenge)
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
@@ -98,7 +99,7 @@ def otp_issue(*, user: User, purpose: str, challenge, client_address: str, now: 
     )
     decision = otp.send_decision(
         now=now,
-        last_sent_same_purpose=last_same,
+        last_sent_same_challenge=last_same,
         mobile_sends_last_day=mobile_sends,
         address_sends_last_hour=address_sends,
         policy=policy,

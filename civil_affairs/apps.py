@@ -7,4 +7,17 @@ class CivilAffairsConfig(AppConfig):
     verbose_name = _("Civil affairs")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import behaviours  # noqa: F401  (registers civil affairs' own request types)
+
+        # After every migrate and every test flush, once the last app's permissions exist.
+        post_migrate.connect(_seed_after_migrate, dispatch_uid="civil_affairs_seed")
+
+
+def _seed_after_migrate(sender, app_config=None, using="default", **kwargs):
+    from .seed import seed_reference_data
+
+    # post_migrate fires once per app with models; seed after the last one whose permissions it uses.
+    if app_config is not None and app_config.label == "dependents":
+        seed_reference_data()

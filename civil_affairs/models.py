@@ -45,7 +45,9 @@ class Person(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.national_id} {self.name_en}"
+        from django.utils.translation import get_language
+
+        return f"{self.national_id} {self.display_name(get_language() or 'ar')}"
 
     @property
     def kind(self) -> str:
@@ -127,7 +129,9 @@ class RequestType(models.Model):
         verbose_name_plural = _("request types")
 
     def __str__(self):
-        return self.name_en
+        from django.utils.translation import get_language
+
+        return self.name(get_language() or "ar")
 
     def name(self, language: str) -> str:
         return self.name_ar if language == "ar" else self.name_en

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from django.conf import settings
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import gettext, gettext_noop
 from PIL import Image, ImageCms, ImageOps
 
 from .scanning import BaseScanner, ScannerUnavailable, get_scanner
@@ -46,7 +46,7 @@ EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 _MESSAGES = {
     "empty": gettext_noop("%(name)s: the file is empty."),
     "too_large": gettext_noop("%(name)s: a file can be at most %(limit)s MB."),
-    "too_many_files": "",  # plural: see UploadRefused.message
+    "too_many_files": gettext_noop("You can attach at most %(limit)s files."),
     "type_not_allowed": gettext_noop("%(name)s: only PDF, JPEG and PNG files can be attached."),
     "web_content": gettext_noop("%(name)s: the file contains web page code and cannot be accepted."),
     "pdf_active_content": gettext_noop(
@@ -79,12 +79,6 @@ class UploadRefused(Exception):
     def message(self) -> str:
         # First-strong isolates keep a Latin file name from reordering the Arabic sentence round it.
         values = {"name": f"\u2068{self.file_name}\u2069", **self.params}
-        if self.code == "too_many_files":
-            limit = int(self.params["limit"])
-            return (
-                ngettext("You can attach at most %(limit)s file.", "You can attach at most %(limit)s files.", limit)
-                % values
-            )
         return gettext(_MESSAGES[self.code]) % values
 
 

@@ -85,6 +85,9 @@ def test_a_backend_path_that_does_not_import_fails_the_checks():
 
 
 def test_deploy_checks_refuse_development_shortcuts():
-    with override_settings(CAPTCHA_TEST_MODE=True, DEBUG=False, SMS_BACKEND="absher.sms.backends.console.SmsBackend"):
+    with override_settings(
+        CAPTCHA_TEST_MODE=True, DEBUG=False, SMS_BACKEND="absher.sms.backends.console.SmsBackend",
+        MALWARE_SCANNER="civil_affairs.scanning.SignatureScanner",
+    ):
         ids = {e.id for e in run_checks(include_deployment_checks=True)}
-    assert {"absher.E002", "absher.E003"} <= ids
+    assert {"absher.E002", "absher.E003", "absher.E004"} <= ids

@@ -113,6 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "ar"
 LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's Arabic locale has no date-time format: ours reads day, month, year, then the time.
+FORMAT_MODULE_PATH = ["absher.formats"]
 LANGUAGE_COOKIE_NAME = "absher_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SECURE = False

@@ -78,7 +78,7 @@ def test_a_million_guesses_never_succeed():
 def decide(now, last_same=None, mobile=(), address=()):
     return otp.send_decision(
         now=now,
-        last_sent_same_purpose=last_same,
+        last_sent_same_challenge=last_same,
         mobile_sends_last_day=list(mobile),
         address_sends_last_hour=list(address),
         policy=POLICY,

@@ -32,6 +32,9 @@ class Person(models.Model):
     iqama_expiry = models.DateField(_("iqama expiry"), null=True, blank=True)
     national_id_expiry = models.DateField(_("national ID card expiry"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.LIVING)
+    # The reference fingerprint template taken when the ID was issued, encrypted at rest
+    # (civil_affairs.services_registry reads and writes it; it never reaches a page or a log).
+    fingerprint_reference = models.BinaryField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from crispy_forms.bootstrap import PrependedText
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Layout
@@ -65,6 +65,15 @@ def _helper_with_phone_prefix(form):
     return helper
 
 
+def _captcha_field():
+    # The answer box is named for screen readers: the field's legend is not a <label> for it.
+    return CaptchaField(
+        label=_("Type the characters in the image"),
+        widget=CaptchaTextInput(attrs={"aria-label": _("Characters in the image"), "dir": "ltr"}),
+        error_messages={"invalid": _("The characters do not match the image. Try the new image.")},
+    )
+
+
 class PasswordPairMixin:
     """Two password fields checked against the policy in AUTH_PASSWORD_VALIDATORS."""
 
@@ -126,10 +135,7 @@ class RegistrationForm(PasswordPairMixin, forms.Form):
         widget=forms.RadioSelect,
         help_text=_("The language of your SMS messages and of the portal."),
     )
-    captcha = CaptchaField(
-        label=_("Type the characters in the image"),
-        error_messages={"invalid": _("The characters do not match the image. Try the new image.")},
-    )
+    captcha = _captcha_field()
     terms = forms.BooleanField(
         label=_("I have read and accept the terms of use"),
         error_messages={"required": _("Accept the terms of use to register.")},
@@ -198,10 +204,7 @@ class LoginForm(forms.Form):
 class PasswordResetStartForm(forms.Form):
     national_id = _id_field()
     mobile = _mobile_field()
-    captcha = CaptchaField(
-        label=_("Type the characters in the image"),
-        error_messages={"invalid": _("The characters do not match the image. Try the new image.")},
-    )
+    captcha = _captcha_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

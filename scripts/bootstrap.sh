@@ -13,6 +13,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
+# Test tools from npm (axe-core for the accessibility tests); nothing from node_modules is served.
+if [ -f package-lock.json ] && command -v npm >/dev/null 2>&1; then
+  npm_stamp=node_modules/.package-lock.sha256
+  npm_want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_want" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$npm_want" > "$npm_stamp"
+  fi
+fi
 if [ ! -d locale ]; then
   :
 elif command -v msgfmt >/dev/null 2>&1; then

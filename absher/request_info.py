@@ -11,4 +11,4 @@ def client_address(request) -> str:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104 - an address read, not a bind
+    return request.META.get("REMOTE_ADDR", "")

@@ -30,6 +30,18 @@ class LanguageMiddleware:
         return response
 
 
+def remember_language(response, language: str) -> None:
+    """The switcher's cookie: the language a visitor chose, kept for a year."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
 class ErrorReferenceMiddleware:
     """Gives every unhandled error a reference number the 500 page shows and the log keeps."""
 

@@ -6,6 +6,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from .catalogue import service_catalogue
+from .middleware import remember_language
 
 
 def home(request):
@@ -25,14 +26,7 @@ def set_language(request):
         target = "/"
     response = HttpResponseRedirect(target)
     if language in dict(settings.LANGUAGES):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=True,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        remember_language(response, language)
         remember = getattr(request.user, "remember_language", None)
         if remember:
             remember(language)

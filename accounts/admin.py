@@ -49,7 +49,7 @@ def _with_reason(title, service, done_messages):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": modeladmin.model._meta,
         }
-        return TemplateResponse(request, "admin/accounts/reason_action.html", context)
+        return TemplateResponse(request, "admin/action_with_form.html", context)
 
     return action
 

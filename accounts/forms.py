@@ -65,6 +65,28 @@ def _helper_with_phone_prefix(form):
     return helper
 
 
+def _email_fields(first_label, second_label):
+    """The e-mail typed twice."""
+    invalid = _("Enter a valid e-mail, e.g. name@example.com.")
+    return (
+        forms.EmailField(
+            label=first_label,
+            widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+            error_messages={"required": _("Enter your e-mail."), "invalid": invalid},
+        ),
+        forms.EmailField(
+            label=second_label,
+            widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
+            error_messages={"required": _("Type your e-mail again."), "invalid": invalid},
+        ),
+    )
+
+
+def _check_emails(form, cleaned):
+    if cleaned.get("email") and cleaned.get("email2") and cleaned["email"].lower() != cleaned["email2"].lower():
+        form.add_error("email2", ValidationError(_("The two e-mails are not the same."), code="email_mismatch"))
+
+
 def _captcha_field():
     # The answer box is named for screen readers: the field's legend is not a <label> for it.
     return CaptchaField(
@@ -118,16 +140,7 @@ class RegistrationForm(PasswordPairMixin, forms.Form):
         error_messages={"required": _("Choose a username.")},
     )
     password1, password2 = _password_fields(_("Password"))
-    email = forms.EmailField(
-        label=_("E-mail"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
-        error_messages={"required": _("Enter your e-mail."), "invalid": _("Enter a valid e-mail, e.g. name@example.com.")},
-    )
-    email2 = forms.EmailField(
-        label=_("E-mail again"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
-        error_messages={"required": _("Type your e-mail again."), "invalid": _("Enter a valid e-mail, e.g. name@example.com.")},
-    )
+    email, email2 = _email_fields(_("E-mail"), _("E-mail again"))
     language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=settings.LANGUAGES,
@@ -174,8 +187,7 @@ class RegistrationForm(PasswordPairMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("email") and cleaned.get("email2") and cleaned["email"].lower() != cleaned["email2"].lower():
-            self.add_error("email2", ValidationError(_("The two e-mails are not the same."), code="email_mismatch"))
+        _check_emails(self, cleaned)
         self._check_passwords(User(username=cleaned.get("username", ""), email=cleaned.get("email", "")))
         return cleaned
 
@@ -253,21 +265,11 @@ class PasswordChangeForm(NewPasswordForm):
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(
-        label=_("New e-mail"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
-        error_messages={"required": _("Enter your e-mail."), "invalid": _("Enter a valid e-mail, e.g. name@example.com.")},
-    )
-    email2 = forms.EmailField(
-        label=_("New e-mail again"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "dir": "ltr"}),
-        error_messages={"required": _("Type your e-mail again."), "invalid": _("Enter a valid e-mail, e.g. name@example.com.")},
-    )
+    email, email2 = _email_fields(_("New e-mail"), _("New e-mail again"))
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("email") and cleaned.get("email2") and cleaned["email"].lower() != cleaned["email2"].lower():
-            self.add_error("email2", ValidationError(_("The two e-mails are not the same."), code="email_mismatch"))
+        _check_emails(self, cleaned)
         return cleaned
 
 

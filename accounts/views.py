@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
+from absher.middleware import remember_language
 from absher.request_info import client_address
 
 from . import services
@@ -207,14 +208,7 @@ class LoginVerifyView(CodeStepView):
         login(request, user)  # rotates the session key
         mark_session_start(request)
         response = HttpResponseRedirect(target)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            user.preferred_language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=True,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        remember_language(response, user.preferred_language)
         return response
 
 
@@ -319,14 +313,7 @@ def profile_language(request):
     if form.is_valid():
         services.language_change(user=request.user, language=form.cleaned_data["language"])
         response = redirect("accounts:profile")
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            form.cleaned_data["language"],
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=True,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
+        remember_language(response, form.cleaned_data["language"])
         return response
     return redirect("accounts:profile")
 

@@ -250,7 +250,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
             "action": request.POST.get("action"), "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/civil_affairs/action_form.html", context)
+        return TemplateResponse(request, "admin/action_with_form.html", context)
 
     @admin.action(description=gettext_lazy("Take into review"), permissions=["change"])
     def take(self, request, queryset):

@@ -137,6 +137,36 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The queue opens on the requests still to handle; decided ones are one click away."""
+
+    title = gettext_lazy("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("To handle")), ("decided", _("Decided or closed")), ("all", _("All"))]
+
+    def value(self):
+        return super().value() or "open"
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        from .statuses import FINAL, OPEN
+
+        if self.value() == "open":
+            return queryset.filter(status__in=OPEN)
+        if self.value() == "decided":
+            return queryset.filter(status__in=FINAL)
+        return queryset
+
+
 class StaffMessageForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("Message to the citizen"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
@@ -148,7 +178,7 @@ class ReasonForm(forms.Form):
 @admin.register(ServiceRequest)
 class ServiceRequestAdmin(admin.ModelAdmin):
     list_display = ("reference", "request_type", "status", "applicant_id_number", "subject", "assigned_to", "created_at", "updated_at")
-    list_filter = ("status", "request_type", "department", AgeFilter)
+    list_filter = (QueueFilter, "status", "request_type", "department", AgeFilter)
     search_fields = ("=reference", "=applicant__person__national_id", "=subject__national_id")
     list_select_related = ("request_type", "applicant__person", "subject", "assigned_to")
     date_hierarchy = "created_at"

@@ -44,10 +44,15 @@ def home(request):
     return render(request, "civil_affairs/home.html", {"notices": selectors.unread_notices(request.user)[:5]})
 
 
+REQUESTS_PER_PAGE = 20
+
+
 @active_account_required
 def request_list(request):
-    requests = selectors.requests_of(request.user)
-    return render(request, "civil_affairs/request_list.html", {"requests": requests, "notices": selectors.unread_notices(request.user)})
+    from django.core.paginator import Paginator
+
+    page = Paginator(selectors.requests_of(request.user), REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "civil_affairs/request_list.html", {"requests": page.object_list, "page": page})
 
 
 @active_account_required

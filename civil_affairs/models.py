@@ -213,6 +213,17 @@ class ServiceRequest(models.Model):
         indexes = [
             models.Index(fields=["applicant", "-updated_at"]),
             models.Index(fields=["department", "status", "created_at"]),
+            # The staff queue: requests still to handle, oldest first, however many are decided.
+            models.Index(
+                fields=["department", "created_at"],
+                condition=models.Q(status__in=["submitted", "in_review", "waiting_citizen"]),
+                name="request_open_queue_dept_idx",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status__in=["submitted", "in_review", "waiting_citizen"]),
+                name="request_open_queue_idx",
+            ),
         ]
 
     def __str__(self):

@@ -111,3 +111,15 @@ def test_passport_queue_is_not_seen_by_civil_affairs(client, officer, citizen, s
     assert request.reference.encode() not in client.get(CHANGELIST).content
     url = reverse("admin:civil_affairs_servicerequest_change", args=[request.pk])
     assert client.get(url).status_code in (302, 404)
+
+
+def test_queue_counts_at_most_its_cap(citizen, submit, monkeypatch):
+    from civil_affairs.admin import CappedCountPaginator
+    from civil_affairs.models import ServiceRequest
+
+    for _ in range(4):
+        submit(citizen)
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 2)
+    assert CappedCountPaginator(ServiceRequest.objects.order_by("pk"), 100).count == 3
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 10)
+    assert CappedCountPaginator(ServiceRequest.objects.order_by("pk"), 100).count == 4

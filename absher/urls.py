@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("services/civil-affairs/", include("civil_affairs.urls")),
     path("services/dependents/", include("dependents.urls")),
+    path("services/passports/", include("passports.urls")),
     path("captcha/", include("captcha.urls")),
     path("staff/", admin.site.urls),
 ]

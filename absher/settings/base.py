@@ -137,6 +137,8 @@ UPLOAD_MAX_PIXELS = 40_000_000
 # Django refuses a request with more files than this outright; up to it, the form says which rule failed.
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.SignatureScanner")
+# Payments of passport services (passports/payments): a simulated gateway until a real one is plugged in.
+PAYMENT_BACKEND = env("PAYMENT_BACKEND", default="passports.payments.simulated.PaymentBackend")
 CLAMD_HOST = env("CLAMD_HOST", default="127.0.0.1")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_SOCKET = env("CLAMD_SOCKET", default="")

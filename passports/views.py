@@ -1,0 +1,408 @@
+"""The citizen's side of the passports services: thin views over passports.services.
+
+Every page about a person asks passports.selectors.acting_person first: a person the user may
+not act for does not exist for them (404), whatever the URL says.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from absher.request_info import client_address
+from accounts.decorators import active_account_required
+
+from . import billing, forms, selectors, services
+from .exceptions import BillAlreadyUsed, PassportsError, ServiceRefused
+from .models import Bill, Receipt, Service, Visa
+from .payments import get_backend
+from .reasons import reason_texts
+from .rules import authority
+
+
+def _language() -> str:
+    return "ar" if (get_language() or "ar").startswith("ar") else "en"
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _acting_or_404(request, national_id, *, hook=None) -> selectors.Acting:
+    acting = selectors.acting_person(request.user, national_id, today=_today(), queryset_hook=hook)
+    if acting is None:
+        raise Http404
+    return acting
+
+
+def _refusal(request, *, title, decision, person=None, back=None):
+    """Ineligibility is a page that explains why and what to do, not a red field."""
+    return render(request, "passports/refusal.html", {
+        "title": title, "reasons": reason_texts(decision), "allowed_from": decision.allowed_from, "person": person,
+        "back": back,
+    })
+
+
+def _ordered(request, result):
+    if isinstance(result, Bill):
+        messages.success(request, _("Your bill %(number)s was issued. Pay it to complete the service.") % {"number": result.number})
+        return redirect("passports:bill-detail", number=result.number)
+    messages.success(request, _("Done. Your receipt number is %(reference)s.") % {"reference": result.reference})
+    return redirect("passports:receipt-detail", reference=result.reference)
+
+
+def _service_page(request, national_id, *, service, form_class, template, title, context=None, form_kwargs=None,
+                  acting=None):
+    """The common shape of a service page: the person, the form, the rule on submission, a bill or a receipt."""
+    acting = acting or _acting_or_404(request, national_id)
+    person = acting.person
+    form = form_class(request.POST or None, **(form_kwargs or {}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.service_order(
+                service=service, actor=request.user, holder=person, params=form.params(),
+                submission_key=form.cleaned_data["submission_key"], client_address=client_address(request),
+            )
+        except ServiceRefused as exc:
+            return _refusal(request, title=title, decision=exc.decision, person=person,
+                            back=redirect("passports:person-detail", national_id=person.national_id).url)
+        except PassportsError as exc:
+            form.add_error(None, exc.message())
+        else:
+            return _ordered(request, result)
+    return render(request, template, {
+        "form": form, "person": person, "relation": acting.relation, "title": title, "today": _today(),
+        "fees": selectors.fees_for_display(), **(context or {}),
+    })
+
+
+# --- the Passports page and a person's page ---------------------------------------------------
+
+
+@active_account_required
+def home(request):
+    """Passports: the people I may act for, their passport and iqama, my notices and open bills."""
+    today = _today()
+    people = selectors.acting_people(request.user, today=today, queryset_hook=selectors.home_hook)
+    return render(request, "passports/home.html", {
+        "people": people, "today": today, "notices": selectors.notices_of(request.user),
+        "bills": selectors.open_bills_of(request.user),
+    })
+
+
+@active_account_required
+@require_POST
+def notices_read(request):
+    services.notices_mark_read(user=request.user)
+    return redirect("passports:home")
+
+
+@active_account_required
+def person_detail(request, national_id):
+    acting = _acting_or_404(request, national_id, hook=selectors.person_page_hook)
+    person = acting.person
+    today = _today()
+    documents = selectors.person_documents(person)
+    record = getattr(person, "iqama_record", None) if person.is_resident else None
+    report = getattr(person, "absconding_report", None)
+    return render(request, "passports/person_detail.html", {
+        "person": person, "relation": acting.relation, "today": today, "iqama": record, "report": report,
+        "visas": [(visa, visa.status_on(today)) for visa in documents["visas"]],
+        "passports": documents["passports"], "permits": documents["permits"], "fines": documents["fines"],
+        "is_self": acting.relation == authority.SELF, "is_child": acting.relation == authority.CHILD,
+        "is_worker": acting.relation == authority.WORKER,
+    })
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+@active_account_required
+def passport_apply(request, national_id):
+    return _service_page(request, national_id, service=Service.PASSPORT, form_class=forms.PassportForm,
+                         template="passports/passport_apply.html", title=_("Issue or renew a passport"))
+
+
+@active_account_required
+def iqama_apply(request, national_id):
+    acting = _acting_or_404(request, national_id)
+    record = selectors.iqama_record(acting.person)
+    history = list(record.renewals.all()[:10]) if record else []
+    return _service_page(request, national_id, service=Service.IQAMA, form_class=forms.IqamaForm,
+                         template="passports/iqama_apply.html", title=_("Issue or renew an iqama"),
+                         context={"iqama": record, "history": history}, acting=acting)
+
+
+@active_account_required
+def exit_reentry_apply(request, national_id):
+    return _service_page(request, national_id, service=Service.EXIT_REENTRY, form_class=forms.ExitReentryForm,
+                         template="passports/exit_reentry_apply.html", title=_("Issue an exit/re-entry visa"))
+
+
+@active_account_required
+def final_exit_apply(request, national_id):
+    return _service_page(request, national_id, service=Service.FINAL_EXIT, form_class=forms.FinalExitForm,
+                         template="passports/final_exit_apply.html", title=_("Issue a final exit visa"))
+
+
+@active_account_required
+def travel_permit_apply(request, national_id):
+    return _service_page(request, national_id, service=Service.TRAVEL_PERMIT, form_class=forms.TravelPermitForm,
+                         template="passports/travel_permit_apply.html", title=_("Issue a travel permit"))
+
+
+@active_account_required
+def absconding_report(request, national_id):
+    return _service_page(request, national_id, service=Service.ABSCONDING_REPORT, form_class=forms.AbscondingForm,
+                         template="passports/absconding_report.html", title=_("Report a worker absent from work"))
+
+
+# --- visas, permits, fines -----------------------------------------------------------------
+
+
+def _visa_or_404(request, number):
+    found = selectors.visa_of(request.user, number, today=_today())
+    if found is None:
+        raise Http404
+    return found
+
+
+@active_account_required
+def visa_inquiry(request):
+    """Inquiry by visa number, among the visas of the people I may act for."""
+    form = forms.VisaInquiryForm(request.GET or None)
+    visa = None
+    searched = False
+    if request.GET and form.is_valid():
+        searched = True
+        found = selectors.visa_of(request.user, form.cleaned_data["number"], today=_today())
+        visa = found[0] if found else None
+    return render(request, "passports/visa_inquiry.html", {
+        "form": form, "visa": visa, "searched": searched, "today": _today(),
+        "status": visa.status_on(_today()) if visa else None,
+    })
+
+
+@active_account_required
+def visa_detail(request, number):
+    visa, acting = _visa_or_404(request, number)
+    today = _today()
+    status = visa.status_on(today)
+    return render(request, "passports/visa_detail.html", {
+        "visa": visa, "person": acting.person, "status": status, "today": today,
+        "can_cancel": status == Visa.Status.ISSUED,
+        "can_extend": visa.kind != Visa.Kind.FINAL_EXIT and visa.holder_abroad_on_it and status != Visa.Status.CANCELLED,
+        "records": visa.travel_records.order_by("-on", "-id")[:10],
+    })
+
+
+@active_account_required
+def visa_extend(request, number):
+    visa, acting = _visa_or_404(request, number)
+    return _service_page(request, acting.person.national_id, service=Service.VISA_EXTENSION,
+                         form_class=forms.VisaExtendForm, form_kwargs={"visa_number": visa.number},
+                         template="passports/visa_extend.html", title=_("Extend an exit/re-entry visa"),
+                         context={"visa": visa, "status": visa.status_on(_today())}, acting=acting)
+
+
+def _free_action(request, *, service, holder, params, title, back):
+    try:
+        receipt = services.service_order(service=service, actor=request.user, holder=holder, params=params,
+                                         submission_key=None, client_address=client_address(request))
+    except ServiceRefused as exc:
+        return _refusal(request, title=title, decision=exc.decision, person=holder, back=back)
+    return _ordered(request, receipt)
+
+
+@active_account_required
+@require_POST
+def visa_cancel(request, number):
+    visa, acting = _visa_or_404(request, number)
+    return _free_action(request, service=Service.VISA_CANCELLATION, holder=acting.person, params={"visa": visa.number},
+                        title=_("Cancel a visa"), back=redirect("passports:visa-detail", number=visa.number).url)
+
+
+@active_account_required
+@require_POST
+def travel_permit_cancel(request, number):
+    found = selectors.permit_of(request.user, number, today=_today())
+    if found is None:
+        raise Http404
+    permit, acting = found
+    return _free_action(request, service=Service.TRAVEL_PERMIT_CANCELLATION, holder=acting.person,
+                        params={"permit": permit.number}, title=_("Cancel a travel permit"),
+                        back=redirect("passports:person-detail", national_id=acting.person.national_id).url)
+
+
+@active_account_required
+@require_POST
+def fine_pay(request, reference):
+    found = selectors.fine_of(request.user, reference, today=_today())
+    if found is None:
+        raise Http404
+    fine, acting = found
+    # One bill per fine and payer: paying twice goes to the same bill.
+    key = uuid.uuid5(uuid.NAMESPACE_URL, f"fine:{fine.reference}:{request.user.pk}")
+    try:
+        result = services.service_order(service=Service.FINE, actor=request.user, holder=acting.person,
+                                        params={"fine": fine.reference}, submission_key=key,
+                                        client_address=client_address(request))
+    except ServiceRefused as exc:
+        return _refusal(request, title=_("Pay a fine"), decision=exc.decision, person=acting.person,
+                        back=redirect("passports:person-detail", national_id=acting.person.national_id).url)
+    return _ordered(request, result)
+
+
+# --- travel record -------------------------------------------------------------------------
+
+
+@active_account_required
+def travel_record(request):
+    """Entries and exits of the user and of those they may act for, filterable by date."""
+    today = _today()
+    people = selectors.acting_people(request.user, today=today)
+    form = forms.TravelRecordFilterForm(request.GET or None, people=people, language=_language())
+    ids = {acting.person.national_id: acting.person.pk for acting in people}
+    chosen, date_from, date_to = list(ids.values()), None, None
+    if form.is_bound:
+        if form.is_valid():
+            if form.cleaned_data["person"]:
+                chosen = [ids[form.cleaned_data["person"]]]
+            date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        else:
+            chosen = []
+    page = Paginator(selectors.travel_records(chosen, date_from=date_from, date_to=date_to), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "passports/travel_record.html", {"form": form, "page": page, "query": query.urlencode(),
+                                                            "today": today})
+
+
+# --- bills and payment ---------------------------------------------------------------------
+
+
+def _bill_or_404(request, number) -> Bill:
+    bill = selectors.bill_of(request.user, number)
+    if bill is None:
+        raise Http404
+    return bill
+
+
+@active_account_required
+def bill_detail(request, number):
+    bill = _bill_or_404(request, number)
+    receipt = Receipt.objects.filter(bill=bill).only("reference").first() if bill.status == Bill.Status.USED else None
+    fees = dict(selectors.fees_for_display().values_list("code", "name_ar" if _language() == "ar" else "name_en"))
+    lines = [{**line, "name": fees.get(line["code"], _("Fine") if line["code"] == "fine" else line["code"])}
+             for line in bill.lines]
+    return render(request, "passports/bill_detail.html", {"bill": bill, "lines": lines, "receipt": receipt})
+
+
+@active_account_required
+@require_POST
+def bill_pay(request, number):
+    bill = _bill_or_404(request, number)
+    if bill.status != Bill.Status.UNPAID:
+        messages.error(request, _("This bill is already paid: it cannot be paid twice.") if bill.status in (
+            Bill.Status.PAID, Bill.Status.USED) else _("This bill was refunded: it can no longer be paid or used."))
+        return redirect("passports:bill-detail", number=bill.number)
+    return redirect(get_backend().start(bill=bill, request=request))
+
+
+@active_account_required
+def payment_simulated(request, number):
+    """The simulated gateway's page (development and tests): pay or decline."""
+    if not getattr(get_backend(), "simulated", False):
+        raise Http404
+    bill = _bill_or_404(request, number)
+    return render(request, "passports/payment_simulated.html", {"bill": bill})
+
+
+@active_account_required
+@require_POST
+def payment_return(request, number):
+    """Where the gateway brings the payer back: record the payment, then carry out the service."""
+    bill = _bill_or_404(request, number)
+    outcome = get_backend().verify(bill=bill, request=request)
+    if not outcome.paid:
+        messages.error(request, _("The payment was declined. The bill is still waiting for payment."))
+        return redirect("passports:bill-detail", number=bill.number)
+    try:
+        bill = billing.bill_pay(bill=bill, payment_reference=outcome.reference, actor=request.user,
+                                client_address=client_address(request))
+    except PassportsError as exc:
+        messages.error(request, exc.message())
+        return redirect("passports:bill-detail", number=bill.number)
+    return _fulfil(request, bill)
+
+
+def _fulfil(request, bill):
+    try:
+        receipt = services.bill_fulfil(bill=bill, actor=request.user, client_address=client_address(request))
+    except ServiceRefused as exc:
+        messages.error(request, _("The bill is paid, but the service cannot go ahead today: %(why)s You can ask for a refund.")
+                       % {"why": " ".join(reason_texts(exc.decision))})
+        return redirect("passports:bill-detail", number=bill.number)
+    except PassportsError as exc:
+        messages.error(request, exc.message())
+        return redirect("passports:bill-detail", number=bill.number)
+    messages.success(request, _("Paid and done. Your receipt number is %(reference)s.") % {"reference": receipt.reference})
+    return redirect("passports:receipt-detail", reference=receipt.reference)
+
+
+@active_account_required
+@require_POST
+def bill_complete(request, number):
+    """Try again the service a paid bill is for (after a refusal that time or the user fixed)."""
+    return _fulfil(request, _bill_or_404(request, number))
+
+
+@active_account_required
+@require_POST
+def bill_refund(request, number):
+    bill = _bill_or_404(request, number)
+    try:
+        billing.bill_refund(bill=bill, actor=request.user, client_address=client_address(request))
+    except BillAlreadyUsed as exc:
+        messages.error(request, exc.message())
+    except PassportsError as exc:
+        messages.error(request, exc.message())
+    else:
+        messages.success(request, _("The bill was refunded."))
+    return redirect("passports:bill-detail", number=bill.number)
+
+
+@active_account_required
+def receipt_detail(request, reference):
+    receipt = selectors.receipt_of(request.user, reference, today=_today())
+    if receipt is None:
+        raise Http404
+    return render(request, "passports/receipt_detail.html", {"receipt": receipt, "today": _today()})
+
+
+# --- the public iqama validity inquiry -----------------------------------------------------
+
+
+def iqama_validity(request):
+    """No sign-in: an iqama number and the captcha give valid or expired, with the expiry, and nothing else."""
+    from .rules import iqama as iqama_rules
+
+    form = forms.IqamaValidityForm(request.POST or None)
+    answer = None
+    if request.method == "POST" and form.is_valid():
+        today = _today()
+        expiry = selectors.iqama_expiry_of(form.cleaned_data["iqama_number"])
+        answer = {"found": expiry is not None, "expiry": expiry,
+                  "valid": expiry is not None and iqama_rules.is_valid(expiry, today)}
+        # A fresh captcha for the next inquiry: one answer per solved challenge.
+        form = forms.IqamaValidityForm(initial={"iqama_number": form.cleaned_data["iqama_number"]})
+    response = render(request, "passports/iqama_validity.html", {"form": form, "answer": answer})
+    response["Cache-Control"] = "no-store"
+    return response
+

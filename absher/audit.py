@@ -2,7 +2,7 @@
 
 from .models import AuditEvent
 
-FORBIDDEN_DETAIL_KEYS = {"password", "code", "otp", "token", "secret"}
+FORBIDDEN_DETAIL_KEYS = {"password", "code", "otp", "token", "secret", "template", "fingerprint"}
 
 
 def audit_record(*, action: str, actor=None, subject=None, subject_label: str = "", client_address=None, **details):

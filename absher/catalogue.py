@@ -29,7 +29,7 @@ CATALOGUE = (
     CatalogueEntry(_("Civil Affairs"), _("Requests to civil affairs: dependents, newborns, ID cards, family record."), "people", "civil_affairs:home"),
     CatalogueEntry(_("Passports"), _("Issue and renew passports and iqamas, visas, travel permits."), "passport", "passports:home"),
     CatalogueEntry(_("Iqama validity"), _("Check whether an iqama is valid."), "card-checklist", "passports:iqama-validity"),
-    CatalogueEntry(_("Activation and registration centres"), _("Self-service kiosks by region, to activate your account."), "fingerprint"),
+    CatalogueEntry(_("Activation and registration centres"), _("Self-service kiosks by region, to activate your account."), "fingerprint", "biometrics:centre-list"),
 )
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("services/civil-affairs/", include("civil_affairs.urls")),
     path("services/dependents/", include("dependents.urls")),
     path("services/passports/", include("passports.urls")),
+    path("", include("biometrics.urls")),
     path("captcha/", include("captcha.urls")),
     path("staff/", admin.site.urls),
 ]

@@ -99,6 +99,8 @@ class OtpPurpose(models.TextChoices):
     LOGIN = "login", _("sign-in")
     PASSWORD_RESET = "password_reset", _("password reset")
     PASSWORD_CHANGE = "password_change", _("password change")
+    KIOSK_MOBILE = "kiosk_mobile", _("mobile confirmation at a kiosk")
+    MOBILE_CHANGE = "mobile_change", _("mobile number change")
 
 
 class OneTimeCode(models.Model):

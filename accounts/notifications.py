@@ -9,6 +9,8 @@ def code_text(purpose: str, code: str, minutes: int) -> str:
         "login": _("to sign in"),
         "password_reset": _("to reset your password"),
         "password_change": _("to change your password"),
+        "kiosk_mobile": _("to confirm your mobile number at the kiosk"),
+        "mobile_change": _("to make this your account's mobile number"),
     }
     return _("Absher: your code %(purpose)s is %(code)s. It is valid for %(minutes)d minutes. Never share it.") % {
         "purpose": purposes.get(purpose, ""),
@@ -23,5 +25,8 @@ def notice_text(kind: str) -> str:
         "suspended": _("Absher: your account was suspended. Contact 920020405 for help."),
         "reinstated": _("Absher: your account was reinstated."),
         "password_changed": _("Absher: your password was changed. If it was not you, call 920020405 now."),
+        "mobile_changed": _(
+            "Absher: your account's mobile number was changed at a self-service kiosk. If it was not you, call 920020405 now."
+        ),
     }
     return texts[kind]

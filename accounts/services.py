@@ -546,3 +546,108 @@ def account_reinstate(*, user: User, actor: User, reason: str, client_address: s
         user.save(update_fields=["state", "state_before_suspension", "is_active"])
         _notify(user, "reinstated")
     return user
+
+
+# --- codes for other apps' flows (the kiosk) and the change of a lost mobile number ----------
+
+
+def otp_challenge_start(*, user: User, purpose: str, client_address: str) -> uuid.UUID:
+    """Send a code for `purpose` to the account's mobile; the caller keeps the challenge."""
+    with transaction.atomic():
+        challenge = uuid.uuid4()
+        otp_issue(user=user, purpose=purpose, challenge=challenge, client_address=client_address)
+    return challenge
+
+
+def otp_challenge_verify(*, user_id: int, purpose: str, challenge, code: str, client_address: str) -> None:
+    """Accept the code of a challenge (single use) or raise OtpRejected."""
+    with transaction.atomic():
+        result = _consume_code(
+            user_id=user_id, purpose=purpose, challenge=challenge, code=code,
+            client_address=client_address, now=timezone.now(),
+        )
+    if result.outcome != otp.ACCEPTED:
+        raise OtpRejected(result.outcome, result.remaining)
+
+
+def mobile_change_begin(*, user: User, new_mobile: str, client_address: str, challenge=None) -> uuid.UUID:
+    """Send a code to the new number (the old one is lost); refused if the number has an account.
+
+    With the `challenge` of an earlier call it sends a new code for it (a resend).
+    """
+    if User.objects.filter(mobile=new_mobile).exists():
+        raise IdentifierTaken("mobile")
+    # otp_issue sends to, and counts the send limits of, `user.mobile`: an unsaved copy that
+    # carries the new number points both at it without touching the account.
+    recipient = User.objects.get(pk=user.pk)
+    recipient.mobile = new_mobile
+    with transaction.atomic():
+        challenge = challenge or uuid.uuid4()
+        otp_issue(user=recipient, purpose=OtpPurpose.MOBILE_CHANGE, challenge=challenge, client_address=client_address)
+    return challenge
+
+
+def mobile_change_complete(
+    *, user_id: int, challenge, code: str, new_mobile: str, client_address: str, method: str, actor: User | None = None
+) -> User:
+    """With the code sent to the new number, it becomes the account's; the old number is told."""
+    now = timezone.now()
+    taken = False
+    with transaction.atomic():
+        if not OneTimeCode.objects.filter(
+            challenge=challenge, user_id=user_id, purpose=OtpPurpose.MOBILE_CHANGE, mobile=new_mobile
+        ).exists():
+            raise OtpRejected(otp.EXHAUSTED)
+        result = _consume_code(
+            user_id=user_id, purpose=OtpPurpose.MOBILE_CHANGE, challenge=challenge, code=code,
+            client_address=client_address, now=now,
+        )
+        if result.outcome == otp.ACCEPTED:
+            user = User.objects.select_for_update().get(pk=user_id)
+            taken = User.objects.filter(mobile=new_mobile).exclude(pk=user_id).exists()
+            if not taken:
+                old_mobile = user.mobile
+                user.mobile = new_mobile
+                try:
+                    with transaction.atomic():
+                        user.save(update_fields=["mobile"])
+                except IntegrityError:  # another account took the number in the meantime
+                    taken = True
+                else:
+                    audit_record(
+                        action="mobile_changed", actor=actor, subject=user, client_address=client_address, method=method,
+                        old_ending=(old_mobile or "")[-3:], new_ending=new_mobile[-3:],
+                    )
+                    if old_mobile:
+                        transaction.on_commit(partial(
+                            deliver, to=old_mobile, language=user.preferred_language, render=notice_text, kind="mobile_changed",
+                        ))
+    if result.outcome != otp.ACCEPTED:
+        raise OtpRejected(result.outcome, result.remaining)
+    if taken:
+        raise IdentifierTaken("mobile")
+    return user
+
+
+def staff_account_create(
+    *, username: str, email: str, mobile: str, password: str, groups: list[str], actor: User | None, reason: str
+) -> User:
+    """An active staff account in the named groups, with the history a real one has (demo commands)."""
+    from django.contrib.auth.models import Group
+
+    now = timezone.now()
+    with transaction.atomic():
+        user = User(
+            username=username, email=email, mobile=mobile, state="", is_staff=True,
+            terms_version=settings.TERMS_VERSION, terms_accepted_at=now, phone_confirmed_at=now,
+        )
+        user.set_password(password)
+        user.save()
+        user.groups.set(Group.objects.filter(name__in=groups))
+        _record_state(user, "", AccountState.PENDING_PHONE, actor=actor, reason=reason)
+        _record_state(user, AccountState.PENDING_PHONE, AccountState.REGISTERED, actor=actor, reason=reason)
+        _record_state(user, AccountState.REGISTERED, AccountState.ACTIVE, actor=actor, reason=reason)
+        user.activated_at = now
+        user.activation_method = "staff_account"
+        user.save(update_fields=["state", "activated_at", "activation_method"])
+    return user

@@ -7,6 +7,7 @@ export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-absher.settings.dev}
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python manage.py load_demo_data
 .venv/bin/python manage.py load_demo_passports
+.venv/bin/python manage.py load_demo_kiosks
 .venv/bin/python manage.py expire_registrations
 PORT=${PORT:-8000}
 echo

@@ -124,6 +124,7 @@ def test_production_settings_pass_check_deploy():
         "DJANGO_SETTINGS_MODULE": "absher.settings.production",
         "DJANGO_SECRET_KEY": "k" * 20 + "Zq8-!mV3@xP9#wL2$rT7^yB5&nC1*hJ6(",
         "OTP_HMAC_KEY": "another-secret",
+        "FINGERPRINT_KEY": "q7mY1c7Qz5q0y3wUq1l2y0m3bH9sQk2uR8vX4nT6pLw=",
         "DJANGO_ALLOWED_HOSTS": "absher.example",
         "DATABASE_URL": "sqlite:////tmp/absher-check-deploy.sqlite3",
     }
@@ -135,7 +136,7 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_production_refuses_to_start_without_its_secrets():
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "OTP_HMAC_KEY"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "OTP_HMAC_KEY", "FINGERPRINT_KEY"}}
     env.update({"DJANGO_SETTINGS_MODULE": "absher.settings.production", "DJANGO_ALLOWED_HOSTS": "x", "DATABASE_URL": "sqlite:///x"})
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr

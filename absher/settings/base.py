@@ -137,6 +137,14 @@ UPLOAD_MAX_PIXELS = 40_000_000
 # Django refuses a request with more files than this outright; up to it, the form says which rule failed.
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.SignatureScanner")
+# Fingerprints (biometrics): the reader driver and the 1:1 matcher by dotted path. The simulated
+# reader can present anyone's finger: allowed with DEBUG or when FINGERPRINT_SIMULATOR_ALLOWED says so.
+FINGERPRINT_READER = env("FINGERPRINT_READER", default="biometrics.readers.simulated.SimulatedReader")
+FINGERPRINT_MATCHER = env("FINGERPRINT_MATCHER", default="biometrics.matching.MinutiaeMatcher")
+FINGERPRINT_SIMULATOR_ALLOWED = env.bool("FINGERPRINT_SIMULATOR_ALLOWED", default=False)
+# Encrypts the reference templates at rest (a comma-separated list rotates keys); production sets it.
+FINGERPRINT_KEY = env("FINGERPRINT_KEY", default="")
+
 # Payments of passport services (passports/payments): a simulated gateway until a real one is plugged in.
 PAYMENT_BACKEND = env("PAYMENT_BACKEND", default="passports.payments.simulated.PaymentBackend")
 CLAMD_HOST = env("CLAMD_HOST", default="127.0.0.1")

@@ -16,6 +16,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="absher-test-media-")
 PRIVATE_FILES_ROOT = tempfile.mkdtemp(prefix="absher-test-private-")
 CAPTCHA_TEST_MODE = True
+FINGERPRINT_READER = "biometrics.readers.simulated.SimulatedReader"
+FINGERPRINT_SIMULATOR_ALLOWED = True
 OTP_HMAC_KEY = "test-otp-key"
 LANGUAGE_COOKIE_SECURE = False
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.

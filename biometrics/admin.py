@@ -1,0 +1,112 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from absher.request_info import client_address
+
+from . import services
+from .models import EnrollmentAttempt, Kiosk, MatchThrottle
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        from .models import KioskStatus
+
+        return KioskStatus.choices
+
+    def queryset(self, request, queryset):
+        from django.utils import timezone
+
+        from .models import KioskStatus, offline_after
+
+        value = self.value()
+        fresh = timezone.now() - offline_after()
+        if value == KioskStatus.OUT_OF_SERVICE:
+            return queryset.filter(in_service=False)
+        if value == KioskStatus.ONLINE:
+            return queryset.filter(in_service=True, last_heartbeat_at__gte=fresh)
+        if value == KioskStatus.OFFLINE:
+            from django.db.models import Q
+
+            return queryset.filter(in_service=True).filter(Q(last_heartbeat_at__lt=fresh) | Q(last_heartbeat_at=None))
+        return queryset
+
+
+@admin.register(Kiosk)
+class KioskAdmin(admin.ModelAdmin):
+    list_display = ("serial", "site_name_en", "site_name_ar", "city_en", "region", "status_display", "last_heartbeat_at", "provisioned")
+    list_filter = ("region", StatusFilter, "in_service")
+    search_fields = ("serial", "site_name_en", "site_name_ar", "city_en", "city_ar")
+    readonly_fields = ("last_heartbeat_at", "provisioned_at", "provisioned_by", "in_service", "out_of_service_reason")
+    fieldsets = (
+        (None, {"fields": ("serial", "region")}),
+        (_("Place"), {"fields": ("city_ar", "city_en", "site_name_ar", "site_name_en", "address_ar", "address_en")}),
+        (_("Opening hours and access"), {"fields": ("opening_hours_ar", "opening_hours_en", "accessibility_ar", "accessibility_en")}),
+        (_("State"), {"fields": ("in_service", "out_of_service_reason", "last_heartbeat_at", "provisioned_at", "provisioned_by")}),
+    )
+    actions = ["take_out_of_service", "return_to_service", "end_session", "unbind_device"]
+
+    @admin.display(description=_("status"))
+    def status_display(self, obj):
+        return obj.get_status_display()
+
+    @admin.display(description=_("device bound"), boolean=True)
+    def provisioned(self, obj):
+        return obj.is_provisioned
+
+    def _each(self, request, queryset, service, **kwargs):
+        count = 0
+        for kiosk in queryset:
+            if service(kiosk=kiosk, actor=request.user, client_address=client_address(request), **kwargs):
+                count += 1
+        return count
+
+    @admin.action(description=_("Take out of service"), permissions=["change"])
+    def take_out_of_service(self, request, queryset):
+        count = self._each(request, queryset, services.kiosk_service_set, in_service=False, reason=str(_("taken out of service in the admin")))
+        self.message_user(request, ngettext("%(n)d kiosk is out of service.", "%(n)d kiosks are out of service.", count) % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Return to service"), permissions=["change"])
+    def return_to_service(self, request, queryset):
+        count = self._each(request, queryset, services.kiosk_service_set, in_service=True)
+        self.message_user(request, ngettext("%(n)d kiosk is back in service.", "%(n)d kiosks are back in service.", count) % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("End the citizen session in progress"), permissions=["change"])
+    def end_session(self, request, queryset):
+        count = self._each(request, queryset, services.kiosk_session_end)
+        self.message_user(request, ngettext("%(n)d session was ended.", "%(n)d sessions were ended.", count) % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Unbind the device (its credential stops working)"), permissions=["change"])
+    def unbind_device(self, request, queryset):
+        count = self._each(request, queryset, services.kiosk_unbind)
+        self.message_user(request, ngettext("%(n)d kiosk was unbound.", "%(n)d kiosks were unbound.", count) % {"n": count}, messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EnrollmentAttempt)
+class EnrollmentAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("at", "kiosk", "national_id", "purpose", "result", "quality", "score", "threshold", "completed_at")
+    list_filter = ("result", "purpose", "kiosk__region")
+    search_fields = ("=national_id", "kiosk__serial")
+    date_hierarchy = "at"
+    list_select_related = ("kiosk",)
+    show_full_result_count = False
+
+
+@admin.register(MatchThrottle)
+class MatchThrottleAdmin(ReadOnlyAdmin):
+    list_display = ("national_id", "failures", "lockouts", "locked_until", "updated_at")
+    search_fields = ("=national_id",)

@@ -1,0 +1,194 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Region(models.TextChoices):
+    """The 13 administrative regions of the Kingdom, in their official order."""
+
+    RIYADH = "riyadh", _("Riyadh")
+    MAKKAH = "makkah", _("Makkah")
+    MADINAH = "madinah", _("Madinah")
+    QASSIM = "qassim", _("Al-Qassim")
+    EASTERN = "eastern", _("Eastern Province")
+    ASIR = "asir", _("Asir")
+    TABUK = "tabuk", _("Tabuk")
+    HAIL = "hail", _("Hail")
+    NORTHERN_BORDERS = "northern_borders", _("Northern Borders")
+    JAZAN = "jazan", _("Jazan")
+    NAJRAN = "najran", _("Najran")
+    AL_BAHA = "al_baha", _("Al-Baha")
+    AL_JOUF = "al_jouf", _("Al-Jouf")
+
+
+class KioskStatus(models.TextChoices):
+    ONLINE = "online", _("Online")
+    OFFLINE = "offline", _("Offline")
+    OUT_OF_SERVICE = "out_of_service", _("Out of service")
+
+
+def offline_after() -> timedelta:
+    return getattr(settings, "KIOSK_OFFLINE_AFTER", timedelta(minutes=3))
+
+
+class Kiosk(models.Model):
+    """A self-service kiosk with a fingerprint reader. Its status follows from its heartbeats."""
+
+    serial = models.CharField(_("serial number"), max_length=32, unique=True)
+    region = models.CharField(_("region"), max_length=20, choices=Region.choices, db_index=True)
+    city_ar = models.CharField(_("city in Arabic"), max_length=100)
+    city_en = models.CharField(_("city in English"), max_length=100)
+    site_name_ar = models.CharField(_("site name in Arabic"), max_length=200)
+    site_name_en = models.CharField(_("site name in English"), max_length=200)
+    address_ar = models.CharField(_("address in Arabic"), max_length=300)
+    address_en = models.CharField(_("address in English"), max_length=300)
+    opening_hours_ar = models.CharField(_("opening hours in Arabic"), max_length=200)
+    opening_hours_en = models.CharField(_("opening hours in English"), max_length=200)
+    accessibility_ar = models.CharField(_("accessibility notes in Arabic"), max_length=300, blank=True)
+    accessibility_en = models.CharField(_("accessibility notes in English"), max_length=300, blank=True)
+    in_service = models.BooleanField(_("in service"), default=True)
+    out_of_service_reason = models.CharField(_("reason out of service"), max_length=300, blank=True)
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    # The device bound to this kiosk: its credential cookie names this id; a new binding (or
+    # an unbinding) makes every earlier credential worthless.
+    device_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    provisioned_at = models.DateTimeField(_("device bound at"), null=True, blank=True, editable=False)
+    provisioned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("device bound by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+", editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["region", "city_en", "site_name_en", "serial"]
+        verbose_name = _("kiosk")
+        verbose_name_plural = _("kiosks")
+
+    def __str__(self):
+        return f"{self.serial} {self.site_name(get_language() or 'ar')}"
+
+    def _in(self, language: str, field: str) -> str:
+        return getattr(self, f"{field}_ar" if language == "ar" else f"{field}_en")
+
+    def site_name(self, language: str) -> str:
+        return self._in(language, "site_name")
+
+    def localized(self, language: str) -> dict:
+        return {field: self._in(language, field) for field in ("site_name", "city", "address", "opening_hours", "accessibility")}
+
+    @property
+    def is_provisioned(self) -> bool:
+        return self.device_id is not None
+
+    def status(self, now=None) -> str:
+        now = now or timezone.now()
+        if not self.in_service:
+            return KioskStatus.OUT_OF_SERVICE
+        if self.last_heartbeat_at and now - self.last_heartbeat_at <= offline_after():
+            return KioskStatus.ONLINE
+        return KioskStatus.OFFLINE
+
+    def get_status_display(self) -> str:
+        return KioskStatus(self.status()).label
+
+
+class KioskFlow(models.Model):
+    """The one citizen flow in progress on a kiosk, kept on the server, never in a portal session.
+
+    Bound to the device's credential (`device_id`); deleted when the flow ends, is abandoned,
+    idles past KIOSK_IDLE_TIMEOUT, or an operator ends it. `data` holds the step, the language
+    and the ids the next step needs, never a template or a code.
+    """
+
+    kiosk = models.OneToOneField(Kiosk, on_delete=models.CASCADE, related_name="flow")
+    device_id = models.UUIDField()
+    data = models.JSONField(default=dict)
+    started_at = models.DateTimeField()
+    touched_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("kiosk session")
+        verbose_name_plural = _("kiosk sessions")
+
+    def __str__(self):
+        return f"{self.kiosk.serial}: {self.data.get('step', '')}"
+
+
+class PendingCapture(models.Model):
+    """A capture a kiosk's reader agent posted, waiting (seconds) for the kiosk page to use it.
+
+    Only `biometrics.readers.agent` uses it; the sealed capture is encrypted at rest too.
+    """
+
+    kiosk = models.OneToOneField(Kiosk, on_delete=models.CASCADE, related_name="pending_capture")
+    sealed = models.BinaryField()
+    received_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.kiosk_id} at {self.received_at:%H:%M:%S}"
+
+
+class EnrollmentPurpose(models.TextChoices):
+    ACTIVATION = "activation", _("Account activation")
+    MOBILE_CHANGE = "mobile_change", _("Change of a lost mobile number")
+
+
+class EnrollmentAttempt(models.Model):
+    """One touch of the reader at a kiosk, whatever came of it: kiosk, ID, time, result, quality, score."""
+
+    class Result(models.TextChoices):
+        MATCH = "match", _("Match")
+        NO_MATCH = "no_match", _("No match")
+        POOR_QUALITY = "poor_quality", _("Poor quality")
+        NO_FINGER = "no_finger", _("No finger")
+        READER_ERROR = "reader_error", _("Reader error")
+        LOCKED = "locked", _("Refused: too many failed matches")
+        NO_REFERENCE = "no_reference", _("No reference in the registry")
+
+    kiosk = models.ForeignKey(Kiosk, verbose_name=_("kiosk"), on_delete=models.PROTECT, related_name="attempts")
+    national_id = models.CharField(_("ID or iqama number"), max_length=10, db_index=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="enrollment_attempts",
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=EnrollmentPurpose.choices)
+    at = models.DateTimeField(_("time"), db_index=True)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    quality = models.PositiveSmallIntegerField(_("quality"), null=True, blank=True)
+    score = models.FloatField(_("score"), null=True, blank=True)
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    # Set when the flow this match opened ended in an activation or a changed mobile number.
+    completed_at = models.DateTimeField(_("flow completed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("enrollment attempt")
+        verbose_name_plural = _("enrollment attempts")
+        indexes = [models.Index(fields=["account", "completed_at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kiosk_id} {self.national_id} {self.result}"
+
+
+class MatchThrottle(models.Model):
+    """Failed matches of one ID number, counted across all kiosks (accounts.lockout's rule)."""
+
+    national_id = models.CharField(_("ID or iqama number"), max_length=10, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    lockouts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(_("refused until"), null=True, blank=True)
+    hour_started_at = models.DateTimeField(null=True, blank=True)
+    processed_in_hour = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("failed matches of an ID")
+        verbose_name_plural = _("failed matches by ID")
+
+    def __str__(self):
+        return self.national_id

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace  # noqa: F401  (replace: services adjust a policy)
 from datetime import datetime, timedelta
 
 

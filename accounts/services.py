@@ -72,13 +72,19 @@ def _notify(user: User, kind: str) -> None:
         transaction.on_commit(partial(deliver, to=to, language=language, render=notice_text, kind=kind))
 
 
-def otp_issue(*, user: User, purpose: str, challenge, client_address: str, now: datetime | None = None) -> OneTimeCode:
+def otp_issue(
+    *, user: User, purpose: str, challenge, client_address: str, now: datetime | None = None, shared_device: bool = False
+) -> OneTimeCode:
     """Send a new code for this challenge (voiding the one before), within the send limits.
 
+    `shared_device`: the request comes from a provisioned device that many citizens use (a
+    kiosk), whose one address would otherwise reach the per-address cap within the hour.
     Runs inside the caller's transaction; the SMS leaves when it commits.
     """
     now = now or timezone.now()
     policy = otp_policy()
+    if shared_device:
+        policy = otp.replace(policy, per_address_hour=settings.OTP_MAX_PER_SHARED_DEVICE_HOUR)
     User.objects.select_for_update().filter(pk=user.pk).first()  # one sender at a time per account
     mobile_sends = list(
         OneTimeCode.objects.filter(mobile=user.mobile, created_at__gt=now - otp.timedelta(days=1)).values_list(
@@ -158,9 +164,11 @@ def _consume_code(*, user_id: int, purpose: str, challenge, code: str, client_ad
     return result
 
 
-def otp_resend(*, user: User, purpose: str, challenge, client_address: str) -> OneTimeCode:
+def otp_resend(*, user: User, purpose: str, challenge, client_address: str, shared_device: bool = False) -> OneTimeCode:
     with transaction.atomic():
-        return otp_issue(user=user, purpose=purpose, challenge=challenge, client_address=client_address)
+        return otp_issue(
+            user=user, purpose=purpose, challenge=challenge, client_address=client_address, shared_device=shared_device
+        )
 
 
 # --- registration -----------------------------------------------------------------------
@@ -313,12 +321,13 @@ def _account_policy() -> lockout.LockoutPolicy:
     )
 
 
-def _address_policy() -> lockout.LockoutPolicy:
+def _address_policy(*, shared_device: bool = False) -> lockout.LockoutPolicy:
+    limit = settings.LOGIN_SHARED_DEVICE_FAILURE_LIMIT if shared_device else settings.LOGIN_ADDRESS_FAILURE_LIMIT
     return lockout.LockoutPolicy(
-        limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT,
+        limit=limit,
         base=settings.LOGIN_LOCKOUT_BASE,
         maximum=settings.LOGIN_LOCKOUT_MAX,
-        max_processed_per_hour=settings.LOGIN_ADDRESS_FAILURE_LIMIT * 10,
+        max_processed_per_hour=limit * 10,
         hourly=True,
     )
 
@@ -342,8 +351,14 @@ class LoginChallenge:
     challenge: uuid.UUID
 
 
-def login_begin(*, identifier: str, password: str, client_address: str, now: datetime | None = None) -> LoginChallenge:
-    """Check the password (within the lockout rules), then send the sign-in code."""
+def login_begin(
+    *, identifier: str, password: str, client_address: str, now: datetime | None = None, shared_device: bool = False
+) -> LoginChallenge:
+    """Check the password (within the lockout rules), then send the sign-in code.
+
+    `shared_device` (a kiosk): the per-address failure count has the device's higher limit.
+    """
+    address_policy = _address_policy(shared_device=shared_device)
     now = now or timezone.now()
     identifier = identifier.strip()
     user = selectors.user_by_identifier(identifier)
@@ -355,7 +370,7 @@ def login_begin(*, identifier: str, password: str, client_address: str, now: dat
         until = max(
             filter(None, [
                 lockout.blocked_until(account_state, now=now, policy=_account_policy()),
-                lockout.blocked_until(address_state, now=now, policy=_address_policy()),
+                lockout.blocked_until(address_state, now=now, policy=address_policy),
             ]),
             default=None,
         )
@@ -366,7 +381,7 @@ def login_begin(*, identifier: str, password: str, client_address: str, now: dat
             if user is None:
                 _equalise_timing(password)
             new_account = lockout.after_failure(account_state, now=now, policy=_account_policy())
-            new_address = lockout.after_failure(address_state, now=now, policy=_address_policy())
+            new_address = lockout.after_failure(address_state, now=now, policy=address_policy)
             _save_throttle(account_row, new_account)
             _save_throttle(address_row, new_address)
             audit_record(action="login_failed", subject=user, subject_label=identifier[:64], client_address=client_address)
@@ -393,7 +408,10 @@ def login_begin(*, identifier: str, password: str, client_address: str, now: dat
         raise outcome
     with transaction.atomic():
         challenge = uuid.uuid4()
-        otp_issue(user=user, purpose=OtpPurpose.LOGIN, challenge=challenge, client_address=client_address, now=now)
+        otp_issue(
+            user=user, purpose=OtpPurpose.LOGIN, challenge=challenge, client_address=client_address, now=now,
+            shared_device=shared_device,
+        )
     return LoginChallenge(user.pk, challenge)
 
 
@@ -551,11 +569,11 @@ def account_reinstate(*, user: User, actor: User, reason: str, client_address: s
 # --- codes for other apps' flows (the kiosk) and the change of a lost mobile number ----------
 
 
-def otp_challenge_start(*, user: User, purpose: str, client_address: str) -> uuid.UUID:
+def otp_challenge_start(*, user: User, purpose: str, client_address: str, shared_device: bool = False) -> uuid.UUID:
     """Send a code for `purpose` to the account's mobile; the caller keeps the challenge."""
     with transaction.atomic():
         challenge = uuid.uuid4()
-        otp_issue(user=user, purpose=purpose, challenge=challenge, client_address=client_address)
+        otp_issue(user=user, purpose=purpose, challenge=challenge, client_address=client_address, shared_device=shared_device)
     return challenge
 
 
@@ -570,7 +588,9 @@ def otp_challenge_verify(*, user_id: int, purpose: str, challenge, code: str, cl
         raise OtpRejected(result.outcome, result.remaining)
 
 
-def mobile_change_begin(*, user: User, new_mobile: str, client_address: str, challenge=None) -> uuid.UUID:
+def mobile_change_begin(
+    *, user: User, new_mobile: str, client_address: str, challenge=None, shared_device: bool = False
+) -> uuid.UUID:
     """Send a code to the new number (the old one is lost); refused if the number has an account.
 
     With the `challenge` of an earlier call it sends a new code for it (a resend).
@@ -583,7 +603,10 @@ def mobile_change_begin(*, user: User, new_mobile: str, client_address: str, cha
     recipient.mobile = new_mobile
     with transaction.atomic():
         challenge = challenge or uuid.uuid4()
-        otp_issue(user=recipient, purpose=OtpPurpose.MOBILE_CHANGE, challenge=challenge, client_address=client_address)
+        otp_issue(
+            user=recipient, purpose=OtpPurpose.MOBILE_CHANGE, challenge=challenge, client_address=client_address,
+            shared_device=shared_device,
+        )
     return challenge
 
 

@@ -353,7 +353,8 @@ class MobileStep(_UserStep):
     def done(self, form):
         try:
             challenge = account_services.otp_challenge_start(
-                user=form.user, purpose=OtpPurpose.KIOSK_MOBILE, client_address=client_address(self.request)
+                user=form.user, purpose=OtpPurpose.KIOSK_MOBILE, client_address=client_address(self.request),
+                shared_device=True,
             )
         except AccountError as exc:
             form.add_error(None, exc.message())
@@ -415,7 +416,7 @@ class CredentialsStep(Step):
         try:
             challenge = account_services.login_begin(
                 identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"],
-                client_address=client_address(self.request),
+                client_address=client_address(self.request), shared_device=True,
             )
         except AccountError as exc:
             form.add_error(None, exc.message())
@@ -447,7 +448,8 @@ class NewMobileStep(_UserStep):
     def done(self, form):
         try:
             challenge = account_services.mobile_change_begin(
-                user=form.user, new_mobile=form.cleaned_data["mobile"], client_address=client_address(self.request)
+                user=form.user, new_mobile=form.cleaned_data["mobile"], client_address=client_address(self.request),
+                shared_device=True,
             )
         except AccountError as exc:
             form.add_error("mobile" if getattr(exc, "field", "") == "mobile" else None, exc.message())
@@ -486,12 +488,13 @@ def kiosk_code_resend(request):
     try:
         if step == "new_mobile_code":
             account_services.mobile_change_begin(
-                user=user, new_mobile=data["new_mobile"], client_address=address, challenge=uuid.UUID(data["challenge"])
+                user=user, new_mobile=data["new_mobile"], client_address=address, challenge=uuid.UUID(data["challenge"]),
+                shared_device=True,
             )
         elif step == "login_code":
-            account_services.otp_resend(user=user, purpose=OtpPurpose.LOGIN, challenge=uuid.UUID(data["login_challenge"]), client_address=address)
+            account_services.otp_resend(user=user, purpose=OtpPurpose.LOGIN, challenge=uuid.UUID(data["login_challenge"]), client_address=address, shared_device=True)
         else:
-            account_services.otp_resend(user=user, purpose=OtpPurpose.KIOSK_MOBILE, challenge=uuid.UUID(data["challenge"]), client_address=address)
+            account_services.otp_resend(user=user, purpose=OtpPurpose.KIOSK_MOBILE, challenge=uuid.UUID(data["challenge"]), client_address=address, shared_device=True)
     except OtpSendRefused as exc:
         flash = exc.message()
     except AccountError as exc:

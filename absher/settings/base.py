@@ -224,6 +224,9 @@ LOGIN_LOCKOUT_BASE = timedelta(minutes=15)
 LOGIN_LOCKOUT_MAX = timedelta(hours=24)
 LOGIN_MAX_PROCESSED_PER_HOUR = 100
 LOGIN_ADDRESS_FAILURE_LIMIT = 50
+# A provisioned kiosk serves many citizens from one address: its own, higher per-address caps.
+LOGIN_SHARED_DEVICE_FAILURE_LIMIT = 300
+OTP_MAX_PER_SHARED_DEVICE_HOUR = 240
 
 # Unconfirmed registrations free their ID, mobile and username after this.
 REGISTRATION_PENDING_LIFETIME = timedelta(hours=24)

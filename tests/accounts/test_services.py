@@ -397,3 +397,38 @@ def test_audit_rows_cannot_be_changed_on_postgres(user_factory):
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
     assert AuditEvent.objects.get(pk=event.pk).action == "test_event"
+
+
+def test_a_shared_device_has_its_own_higher_address_caps(user_factory, settings):
+    """A kiosk serves many citizens from one address: 20 codes an hour would stop it by mid-morning."""
+    settings.OTP_MAX_PER_SHARED_DEVICE_HOUR = 25
+    users = [user_factory() for _ in range(26)]
+    with time_machine.travel(T0, tick=False):
+        for user in users[:25]:
+            with transaction.atomic():
+                services.otp_issue(user=user, purpose=OtpPurpose.LOGIN, challenge=uuid.uuid4(), client_address=IP,
+                                   shared_device=True)
+        with pytest.raises(OtpSendRefused) as error, transaction.atomic():
+            services.otp_issue(user=users[25], purpose=OtpPurpose.LOGIN, challenge=uuid.uuid4(), client_address=IP,
+                               shared_device=True)
+    assert error.value.code == "address_hour"
+
+
+def test_a_shared_device_counts_failed_sign_ins_with_its_own_limit(user_factory, settings):
+    settings.LOGIN_SHARED_DEVICE_FAILURE_LIMIT = 60
+    users = [user_factory() for _ in range(8)]
+    with time_machine.travel(T0, tick=False):
+        for i in range(55):
+            with pytest.raises(InvalidCredentials):
+                services.login_begin(identifier=users[i % 8].username, password="nope", client_address=IP, shared_device=True)
+        # The same failures from an ordinary address lock it at the 50th.
+        others = [user_factory() for _ in range(8)]
+        outcomes = []
+        for i in range(55):
+            try:
+                services.login_begin(identifier=others[i % 8].username, password="nope", client_address="192.0.2.200")
+            except InvalidCredentials:
+                outcomes.append("invalid")
+            except LoginBlocked:
+                outcomes.append("blocked")
+        assert outcomes.index("blocked") == 49

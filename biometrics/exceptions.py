@@ -1,14 +1,12 @@
 """Outcomes of the kiosk's services that are not success; each says, translated, what happened."""
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+
+from absher.moments import until_text
 
 
 def _when(moment) -> str:
-    local = timezone.localtime(moment)
-    if local.date() == timezone.localdate():
-        return formats.time_format(local, "H:i:s")
-    return formats.date_format(local, "DATE_FORMAT") + " " + formats.time_format(local, "H:i")
+    return until_text(moment, seconds=True)
 
 
 class KioskError(Exception):

@@ -34,6 +34,7 @@ DEMO_ACCOUNTS = (
     DemoAccount("DemoActive1", AccountState.ACTIVE, "+966500000903", "account_active"),
     DemoAccount("DemoSuspended1", AccountState.SUSPENDED, "+966500000904", "account_suspended"),
     DemoAccount("DemoParent1", AccountState.ACTIVE, "+966500000905", "harbi_father"),
+    DemoAccount("DemoResident1", AccountState.ACTIVE, "+966500000909", "mostafa_father"),
     DemoAccount("CivilOfficer1", AccountState.ACTIVE, "+966500000906", None, group="Civil affairs officers"),
     DemoAccount("Auditor1", AccountState.ACTIVE, "+966500000907", None, group="Auditors"),
 )

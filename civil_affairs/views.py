@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -100,26 +99,32 @@ def request_new(request, code):
     )
 
 
+def _detail_page(request, own, *, reply_form=None):
+    """One request: its data, timeline, thread and attachments; the reply box while it waits."""
+    if reply_form is None and own.status == "waiting_citizen":
+        reply_form = ReplyForm()
+    return render(
+        request, "civil_affairs/request_detail.html",
+        {
+            "req": own,
+            "summary": behaviour_for(own.request_type.code).summary(request=own),
+            "events": own.events.select_related("actor"),
+            "thread": own.messages.prefetch_related("attachments"),
+            "attachments": own.attachments.filter(message=None),
+            "reply_form": reply_form,
+            "form": reply_form if reply_form is not None and reply_form.is_bound else None,
+            "can_withdraw": own.status in OPEN,
+        },
+    )
+
+
 @active_account_required
 def request_detail(request, reference):
     own = selectors.request_of(request.user, reference)
     if own is None:
         raise Http404
     services.notices_mark_read(user=request.user, request=own)
-    behaviour = behaviour_for(own.request_type.code)
-    return render(
-        request, "civil_affairs/request_detail.html",
-        {
-            "req": own,
-            "summary": behaviour.summary(request=own),
-            "events": own.events.select_related("actor"),
-            "thread": own.messages.prefetch_related("attachments"),
-            "attachments": own.attachments.filter(message=None),
-            "reply_form": ReplyForm() if own.status == "waiting_citizen" else None,
-            "can_withdraw": own.status in OPEN,
-            "language": get_language(),
-        },
-    )
+    return _detail_page(request, own)
 
 
 @active_account_required
@@ -144,14 +149,7 @@ def request_reply(request, reference):
         else:
             messages.success(request, _("Your reply was sent."))
             return redirect("civil_affairs:request-detail", reference=reference)
-    behaviour = behaviour_for(own.request_type.code)
-    return render(
-        request, "civil_affairs/request_detail.html",
-        {"req": own, "summary": behaviour.summary(request=own), "events": own.events.select_related("actor"),
-         "thread": own.messages.prefetch_related("attachments"), "attachments": own.attachments.filter(message=None),
-         "reply_form": form, "form": form, "can_withdraw": own.status in OPEN},
-        status=200,
-    )
+    return _detail_page(request, own, reply_form=form)
 
 
 @active_account_required

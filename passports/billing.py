@@ -77,15 +77,20 @@ def bill_pay(*, bill: Bill, payment_reference: str, actor, client_address: str =
     return bill
 
 
-def bill_use(bill: Bill) -> Bill:
-    """Mark a paid bill used by its service (inside the service's transaction)."""
-    bill = _locked(bill)
+def _ensure_paid_and_unused(bill: Bill) -> None:
+    """Only a paid bill that no service used and nobody refunded can be used or refunded."""
     if bill.status == Bill.Status.UNPAID:
         raise BillNotPaid()
     if bill.status == Bill.Status.USED:
         raise BillAlreadyUsed()
     if bill.status == Bill.Status.REFUNDED:
         raise BillRefunded()
+
+
+def bill_use(bill: Bill) -> Bill:
+    """Mark a paid bill used by its service (inside the service's transaction)."""
+    bill = _locked(bill)
+    _ensure_paid_and_unused(bill)
     bill.status = Bill.Status.USED
     bill.used_at = timezone.now()
     bill.save(update_fields=["status", "used_at"])
@@ -96,12 +101,7 @@ def bill_refund(*, bill: Bill, actor, client_address: str = "") -> Bill:
     """Refund a paid bill that no service used. After use, or before payment, it is refused."""
     with transaction.atomic():
         bill = _locked(bill)
-        if bill.status == Bill.Status.UNPAID:
-            raise BillNotPaid()
-        if bill.status == Bill.Status.USED:
-            raise BillAlreadyUsed()
-        if bill.status == Bill.Status.REFUNDED:
-            raise BillRefunded()
+        _ensure_paid_and_unused(bill)
         reference = get_backend().refund(bill=bill)
         bill.status = Bill.Status.REFUNDED
         bill.refunded_at = timezone.now()

@@ -24,3 +24,17 @@ class StaffAdminSite(admin.AdminSite):
             raise Http404
         target = request.GET.get("next") or request.path
         return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': target})}")
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Records that only the services write (audit, views of personal data, attempts, links):
+    staff read them in the admin and can neither add, change nor delete one."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

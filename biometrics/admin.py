@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from absher.admin_site import ReadOnlyModelAdmin
 from absher.request_info import client_address
 
 from . import services
@@ -85,19 +86,8 @@ class KioskAdmin(admin.ModelAdmin):
         self.message_user(request, ngettext("%(n)d kiosk was unbound.", "%(n)d kiosks were unbound.", count) % {"n": count}, messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(EnrollmentAttempt)
-class EnrollmentAttemptAdmin(ReadOnlyAdmin):
+class EnrollmentAttemptAdmin(ReadOnlyModelAdmin):
     list_display = ("at", "kiosk", "national_id", "purpose", "result", "quality", "score", "threshold", "completed_at")
     list_filter = ("result", "purpose", "kiosk__region")
     search_fields = ("=national_id", "kiosk__serial")
@@ -107,6 +97,6 @@ class EnrollmentAttemptAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MatchThrottle)
-class MatchThrottleAdmin(ReadOnlyAdmin):
+class MatchThrottleAdmin(ReadOnlyModelAdmin):
     list_display = ("national_id", "failures", "lockouts", "locked_until", "updated_at")
     search_fields = ("=national_id",)

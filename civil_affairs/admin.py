@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from absher.admin_site import ReadOnlyModelAdmin
 from absher.request_info import client_address
 
 from . import services
@@ -339,17 +340,8 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonDataAccess)
-class PersonDataAccessAdmin(admin.ModelAdmin):
+class PersonDataAccessAdmin(ReadOnlyModelAdmin):
     list_display = ("at", "staff", "person", "request", "what", "reason")
     list_select_related = ("staff", "person", "request")
     search_fields = ("=person__national_id", "staff__username")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from absher.admin_site import ReadOnlyModelAdmin
+
 from .models import GuardianLink
 
 
 @admin.register(GuardianLink)
-class GuardianLinkAdmin(admin.ModelAdmin):
+class GuardianLinkAdmin(ReadOnlyModelAdmin):
     """Links are made by approving an add-dependent request (the inbox), never typed here."""
 
     list_display = ("dependent", "relation", "guardian", "guardian_account", "request", "created_at", "created_by")
@@ -14,9 +16,3 @@ class GuardianLinkAdmin(admin.ModelAdmin):
     list_select_related = ("dependent", "guardian", "guardian_account", "request", "created_by")
     date_hierarchy = "created_at"
     readonly_fields = ("guardian", "dependent", "guardian_account", "relation", "request", "created_at", "created_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -15,25 +15,8 @@ EXTRA_PERMISSIONS = {
 }
 
 
-def _permissions(dotted_names, using):
-    from django.contrib.auth.models import Permission
-
-    found = []
-    for dotted in dotted_names:
-        app_label, codename = dotted.split(".")
-        permission = Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename).first()
-        if permission is not None:
-            found.append(permission)
-    return found
-
-
 def seed_groups(*, using: str = "default") -> None:
-    from django.contrib.auth.models import Group
+    from absher.seeding import groups_grant
 
-    for name, permissions in GROUP_PERMISSIONS.items():
-        group, _created = Group.objects.using(using).get_or_create(name=name)
-        group.permissions.add(*_permissions(permissions, using))
-    for name, permissions in EXTRA_PERMISSIONS.items():
-        group = Group.objects.using(using).filter(name=name).first()
-        if group is not None:
-            group.permissions.add(*_permissions(permissions, using))
+    groups_grant(GROUP_PERMISSIONS, using=using)
+    groups_grant(EXTRA_PERMISSIONS, create=False, using=using)

@@ -33,11 +33,11 @@ def seed_reference_data(*, apps=None, **kwargs) -> None:
     try:
         RequestType = apps.get_model("civil_affairs", "RequestType")
         Requirement = apps.get_model("civil_affairs", "Requirement")
-        Group = apps.get_model("auth", "Group")
-        Permission = apps.get_model("auth", "Permission")
     except LookupError:
         return
     from importlib import import_module
+
+    from absher.seeding import groups_grant
 
     types = import_module("civil_affairs.migrations.0003_request_types_and_groups").TYPES
     for spec in types:
@@ -50,10 +50,4 @@ def seed_reference_data(*, apps=None, **kwargs) -> None:
                     request_type=request_type, kind=kind, text_ar=text_ar, text_en=text_en, mandatory=mandatory,
                     position=position,
                 )
-    for name, permissions in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        for dotted in permissions:
-            app_label, codename = dotted.split(".")
-            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if permission is not None:
-                group.permissions.add(permission)
+    groups_grant(GROUP_PERMISSIONS)

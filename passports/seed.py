@@ -77,8 +77,6 @@ def seed_reference_data(*, apps=None, **kwargs) -> None:
     try:
         Fee = apps.get_model("passports", "Fee")
         RequestType = apps.get_model("civil_affairs", "RequestType")
-        Group = apps.get_model("auth", "Group")
-        Permission = apps.get_model("auth", "Permission")
     except LookupError:
         return
     for code, name_ar, name_en, amount, source in FEES:
@@ -86,10 +84,6 @@ def seed_reference_data(*, apps=None, **kwargs) -> None:
                                                        "source": source})
     for spec in REQUEST_TYPES:
         RequestType.objects.get_or_create(code=spec["code"], defaults=spec)
-    for name, permissions in GROUP_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=name)
-        for dotted in permissions:
-            app_label, codename = dotted.split(".")
-            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
-            if permission is not None:
-                group.permissions.add(permission)
+    from absher.seeding import groups_grant
+
+    groups_grant(GROUP_PERMISSIONS)

@@ -174,7 +174,7 @@ class Visa(models.Model):
     def facts(self) -> visa_rules.VisaFacts:
         return visa_rules.VisaFacts(
             kind=self.kind, status=self.status, issued_on=self.issued_on, travel_by=self.travel_by, months=self.months,
-            return_by=self.return_by, holder_abroad_on_it=self.holder_abroad_on_it,
+            return_by=self.return_by, holder_abroad_on_it=self.holder_abroad_on_it, extended_months=self.extended_months,
         )
 
     def status_on(self, today) -> str:

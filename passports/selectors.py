@@ -176,6 +176,12 @@ def last_crossing(person: Person) -> TravelRecord | None:
     return TravelRecord.objects.filter(holder=person).order_by("-on", "-id").first()
 
 
+def visa_travelled_on(visa: Visa) -> date | None:
+    """The day of the first exit on `visa`: its duration counts from it."""
+    first = visa.travel_records.filter(direction=TravelRecord.Direction.EXIT).order_by("on", "id").first()
+    return first.on if first else None
+
+
 def is_abroad(person: Person) -> bool:
     last = last_crossing(person)
     return last is not None and last.direction == TravelRecord.Direction.EXIT

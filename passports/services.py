@@ -9,7 +9,7 @@ again, on the day, under a lock on the holder.
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -129,8 +129,9 @@ def _holder_visa(holder, params) -> Visa:
 
 
 def _extension_decide(*, holder, relation, params, today, fees) -> Decision:
+    visa = _holder_visa(holder, params)
     return visas.extension_decide(
-        visa=_holder_visa(holder, params).facts(), traveller=selectors.traveller(holder, today=today), relation=relation,
+        visa=replace(visa.facts(), travelled_on=selectors.visa_travelled_on(visa)), traveller=selectors.traveller(holder, today=today), relation=relation,
         months=int(params.get("months") or 0), fees=fees, today=today,
     )
 

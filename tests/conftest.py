@@ -5,16 +5,76 @@ import re
 from datetime import date
 
 import pytest
+import time_machine
 from django.db import connection
 
 from absher.sms.backends import locmem
 from civil_affairs.identity import luhn_check_digit
+
+from . import catalogues, clock
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock", default=os.environ.get("ABSHER_TEST_CLOCK", ""),
+        help="the instant every test starts at: an ISO date-time (UTC unless it has an offset), 'random' or "
+             "'random:SEED'; default: noon in Riyadh today",
+    )
 
 
 def pytest_configure(config):
     # In CI the suite must run against PostgreSQL; a silent fall-back to SQLite would hide a gap.
     if os.environ.get("CI") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError("CI runs the suite on PostgreSQL: set DATABASE_URL=postgres://...")
+    catalogues.compile_stale()
+    value = config.getoption("--clock")
+    if value:
+        instant, replay = clock.parse(value)
+    else:
+        instant = clock.default_instant()
+        replay = instant.isoformat()
+    config.absher_clock = instant
+    config.absher_clock_replay = replay
+    # Collection, session fixtures (the test database and its seeds) and every test see this clock.
+    config.absher_traveller = time_machine.travel(instant, tick=True)
+    config.absher_traveller.start()
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "absher_traveller", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    return f"clock: every test starts at {clock.describe(config.absher_clock)}; replay with --clock={config.absher_clock_replay}"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(request):
+    """Each test starts at the run's instant, whatever ran before it (see tests/clock.py)."""
+    with time_machine.travel(request.config.absher_clock, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's default language (Arabic): a test that checks a text
+    activates its language itself, so that the order of tests never decides the language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def today():
+    """The date in Riyadh at the run's instant: expectations that depend on the date read it here."""
+    from django.utils import timezone
+
+    return timezone.localdate()
 
 
 def make_id(prefix: str, serial: int) -> str:

@@ -14,6 +14,15 @@ Sources
       no fee, and the issue fee is not refunded for individuals.
     - Final exit: free; the passport valid for at least 60 days; not while an exit/re-entry
       visa is outstanding; not possible for someone abroad.
+    - An extension adds months to the visa's duration, and the duration counts from the day of
+      travel (Jawazat, above): the new "return before" date is the day of travel plus all the
+      months paid for (the visa's own and every extension's), clamped to the month's last day
+      once. Adding the extension's months to the clamped "return before" date instead would lose
+      days at month ends (travel on 29 November with 3 months returns by 28 February; 2 more
+      months must give 29 April, as 5 months from the day of travel, not 28 April). Not
+      confirmed against an official page; the portal's choice is the reading that never gives
+      the traveller less than the months paid for. A visa whose day of travel is unknown (data
+      from before this rule) is extended from its "return before" date.
     - Fingerprint registered (from 6 years of age) before an exit/re-entry visa (Jawazat, 2015
       for 15+, lowered to 6 in 2021).
     - All fees are held as data in passports.Fee. The figures above were confirmed only
@@ -103,6 +112,10 @@ class VisaFacts:
     return_by: date | None
     #: The holder left on this visa and has not come back.
     holder_abroad_on_it: bool
+    #: Months added by extensions so far.
+    extended_months: int = 0
+    #: The day of the exit that started the duration (None: not used yet, or not recorded).
+    travelled_on: date | None = None
 
 
 def fee_lines(kind: str, months: int, fees) -> tuple:
@@ -183,7 +196,7 @@ def extension_decide(*, visa: VisaFacts, traveller: Traveller, relation: str, mo
     good_kind = visa.kind in EXIT_REENTRY_KINDS
     good_months = months in MONTHS
     not_abroad_on_it = visa.status == CANCELLED or not visa.holder_abroad_on_it or visa.return_by is None
-    new_return_by = add_months(visa.return_by, months) if visa.return_by and good_months else None
+    new_return_by = extended_return_by(visa, months) if good_months else None
     iqama = traveller.iqama_expiry
     failed = {
         SPONSOR_MUST_APPLY: not _acting(relation),
@@ -235,3 +248,13 @@ def final_exit_decide(*, traveller: Traveller, relation: str, open_visa: bool, f
 def return_by_for(*, months: int, exit_on: date) -> date:
     """A visa's duration counts from the day of travel."""
     return add_months(exit_on, months)
+
+
+def extended_return_by(visa: VisaFacts, months: int) -> date | None:
+    """The "return before" date after extending `visa` by `months` (see the module's sources):
+    the day of travel plus every month paid for, so that month-end clamping happens once."""
+    if visa.return_by is None:
+        return None
+    if visa.travelled_on is not None and visa.months:
+        return return_by_for(months=visa.months + visa.extended_months + months, exit_on=visa.travelled_on)
+    return add_months(visa.return_by, months)

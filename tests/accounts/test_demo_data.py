@@ -28,11 +28,6 @@ DAYS = [
 
 
 @pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
 def loaded(db):
     call_command("load_demo_data", stdout=StringIO())
 

@@ -4,14 +4,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import AccountState
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
 
 
 @dataclass

@@ -428,6 +428,44 @@ def test_extension_within_60_days_of_expiry(today, reasons):
     assert decision.fee == Decimal("300")
 
 
+@pytest.mark.parametrize(
+    ("travelled_on", "months", "extended", "extra", "expected"),
+    [
+        # Travel on 29 November, 3 months: back by 28 February; 2 more months: 29 April (5 from travel).
+        (date(2026, 11, 29), 3, 0, 2, date(2027, 4, 29)),
+        (date(2026, 11, 30), 3, 0, 2, date(2027, 4, 30)),
+        (date(2026, 12, 31), 2, 0, 2, date(2027, 4, 30)),
+        # 31 January 2028, 1 month: 29 February (leap year); one more: 31 March, never 29 March.
+        (date(2028, 1, 31), 1, 0, 1, date(2028, 3, 31)),
+        # A second extension counts every month already added.
+        (date(2028, 1, 31), 1, 1, 1, date(2028, 4, 30)),
+        (date(2027, 8, 31), 6, 0, 12, date(2029, 2, 28)),
+    ],
+)
+def test_extension_counts_every_month_from_the_day_of_travel(travelled_on, months, extended, extra, expected):
+    facts = visa(status=visas.USED, months=months, holder_abroad_on_it=True, travelled_on=travelled_on,
+                 extended_months=extended, return_by=add_months(travelled_on, months + extended))
+    decision = visas.extension_decide(visa=facts, traveller=traveller(iqama_expiry=date(2099, 1, 1), abroad=True),
+                                      relation=authority.WORKER, months=extra, fees=FEES, today=travelled_on)
+    assert decision.allowed and decision.outcome["return_by"] == expected
+
+
+def test_two_extensions_of_a_month_equal_one_of_two():
+    travelled_on = date(2026, 11, 29)
+    base = visa(status=visas.USED, months=3, holder_abroad_on_it=True, travelled_on=travelled_on,
+                return_by=date(2027, 2, 28))
+    once = visas.extended_return_by(base, 2)
+    first = visas.extended_return_by(base, 1)
+    twice = visas.extended_return_by(replace(base, return_by=first, extended_months=1), 1)
+    assert once == twice == date(2027, 4, 29)
+
+
+def test_a_visa_with_no_recorded_travel_is_extended_from_its_return_date():
+    facts = visa(status=visas.USED, months=3, holder_abroad_on_it=True, return_by=date(2027, 2, 28))
+    assert visas.extended_return_by(facts, 2) == date(2027, 4, 28)
+    assert visas.extended_return_by(visa(), 2) is None
+
+
 def test_extension_fees_and_refusals():
     multiple = replace(ABROAD, kind=visas.MULTIPLE)
     assert visas.extension_decide(visa=multiple, traveller=traveller(), relation=authority.WORKER, months=2, fees=FEES,

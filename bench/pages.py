@@ -76,7 +76,7 @@ def fill_requests(total, applicants, request_type, batch=20_000):
         size = min(batch, total - made)
         ServiceRequest.objects.bulk_create(
             ServiceRequest(
-                reference=f"BN-{made + i:010d}", request_type=request_type, department=request_type.department,
+                reference=f"BN-2026-{made + i:010d}", request_type=request_type, department=request_type.department,
                 applicant=applicants[(made + i) % len(applicants)], description="bench",
                 status=statuses[(made + i) % len(statuses)], submission_key=uuid.uuid4(),
             )
@@ -141,7 +141,7 @@ def main():
         with_one = {name: queries(client, url) for name, url in pages.items()}
         for i in range(999):
             ServiceRequest.objects.create(
-                reference=f"BM-{i:08d}", request_type=inquiry, department=inquiry.department, applicant=citizen,
+                reference=f"BM-2026-{i:08d}", request_type=inquiry, department=inquiry.department, applicant=citizen,
                 description="bench", submission_key=uuid.uuid4(),
             )
         for name, url in pages.items():

@@ -23,7 +23,7 @@ from passports.models import (
     TravelRecord,
     Visa,
 )
-from passports.rules import absconding, fines, iqama, passport, travel_permit, visas
+from passports.rules import absconding, add_years, fines, iqama, passport, travel_permit, visas
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_a_parent_renews_a_childs_passport_after_paying(world, passport_of, pay,
     new = receipt.passport
     assert old.status == Passport.Status.REPLACED
     assert new.status == Passport.Status.VALID and new.validity_years == 5 and new.delivery == "post"
-    assert new.expires_on == today.replace(year=today.year + 5) or new.expires_on.year == today.year + 5
+    assert new.expires_on == add_years(today, 5)  # 29 February + 5 years: 28 February
     bill.refresh_from_db()
     assert bill.status == Bill.Status.USED and receipt.bill == bill and receipt.amount == Decimal("300")
     assert receipt.reference.startswith("PR-")
@@ -187,9 +187,8 @@ def test_iqama_renewal_extends_the_registry_expiry(world, pay, today):
     assert bill.amount == Decimal("1300")
     receipt = pay(bill, world.father)
     world.worker.refresh_from_db()
-    expected = (today + timedelta(days=20)).replace(year=today.year + 2) if True else None
-    assert world.worker.iqama_expiry == receipt.iqama_renewal.new_expiry
-    assert world.worker.iqama_expiry.year == expected.year
+    # Renewed before it expired: two years from the current expiry (clamped at a month's end).
+    assert world.worker.iqama_expiry == receipt.iqama_renewal.new_expiry == add_years(today + timedelta(days=20), 2)
     renewal = receipt.iqama_renewal
     assert renewal.previous_expiry == today + timedelta(days=20) and not renewal.late and renewal.amount == Decimal("1300")
     assert AuditEvent.objects.filter(action="iqama_expiry_changed", subject_label=world.worker.national_id).exists()

@@ -1,11 +1,14 @@
-import logging
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-logger = logging.getLogger("absher.errors")
+# What Django answers with a 4xx page (404, 403, 400): the visitor's mistake, not the portal's.
+CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
 
 class LanguageMiddleware:
@@ -42,8 +45,26 @@ def remember_language(response, language: str) -> None:
     )
 
 
+def error_reference(request) -> str:
+    """The reference number of the server error this request met (made on first use).
+
+    The 500 page shows it, and the one ERROR record of the error carries it
+    (`absher.logging.RequestOutcomeHandler`): an operator finds the traceback from what the
+    citizen reads out on the phone.
+    """
+    reference = getattr(request, "error_reference", "")
+    if not reference:
+        reference = request.error_reference = secrets.token_hex(4).upper()
+    return reference
+
+
 class ErrorReferenceMiddleware:
-    """Gives every unhandled error a reference number the 500 page shows and the log keeps."""
+    """Gives a view's unhandled error its reference number as soon as it is raised.
+
+    Only server errors get one: a 404, 403 or 400 is an answer, not an error. Nothing is logged
+    here: Django logs the error once (`django.request`), with the reference added to the record.
+    An error raised outside the views (in a middleware) gets its reference from the 500 page.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,6 +73,6 @@ class ErrorReferenceMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        request.error_reference = secrets.token_hex(4).upper()
-        logger.error("error reference %s on %s", request.error_reference, request.path, exc_info=exception)
+        if not isinstance(exception, CLIENT_ERRORS):
+            error_reference(request)
         return None

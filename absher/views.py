@@ -6,7 +6,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
 from .catalogue import service_catalogue
-from .middleware import remember_language
+from .middleware import error_reference, remember_language
 
 
 def home(request):
@@ -47,5 +47,4 @@ def permission_denied(request, exception):
 
 @requires_csrf_token
 def server_error(request):
-    reference = getattr(request, "error_reference", "")
-    return render(request, "errors/500.html", {"reference": reference}, status=500)
+    return render(request, "errors/500.html", {"reference": error_reference(request)}, status=500)

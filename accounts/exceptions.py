@@ -52,13 +52,62 @@ class OtpSendRefused(AccountError):
         self.retry_at = retry_at
 
     def message(self) -> str:
+        from django.conf import settings
+        from django.utils.translation import ngettext
+
+        when = _when(self.retry_at)
+        if self.code == "mobile_15_min":
+            n = settings.OTP_MAX_PER_MOBILE_15_MIN
+            return ngettext(
+                "%(n)d code was sent to this mobile in 15 minutes. You can ask for a new one at %(when)s.",
+                "%(n)d codes were sent to this mobile in 15 minutes. You can ask for a new one at %(when)s.",
+                n,
+            ) % {"n": n, "when": when}
+        if self.code == "mobile_day":
+            n = settings.OTP_MAX_PER_MOBILE_DAY
+            return ngettext(
+                "%(n)d code was sent to this mobile in 24 hours. You can ask for a new one at %(when)s.",
+                "%(n)d codes were sent to this mobile in 24 hours. You can ask for a new one at %(when)s.",
+                n,
+            ) % {"n": n, "when": when}
         texts = {
             "cooldown": _("A code was sent less than a minute ago. You can ask for a new one at %(when)s."),
-            "mobile_15_min": _("Three codes were sent to this mobile in 15 minutes. You can ask for a new one at %(when)s."),
-            "mobile_day": _("Ten codes were sent to this mobile today. You can ask for a new one at %(when)s."),
             "address_hour": _("Too many codes were asked for from your network. Try again at %(when)s."),
         }
-        return texts[self.code] % {"when": _when(self.retry_at)}
+        return texts[self.code] % {"when": when}
+
+
+class LookupsExhausted(AccountError):
+    """Too many answers about ID numbers and mobiles for one client address this hour (QUALITY 25)."""
+
+    code = "lookups_exhausted"
+
+    def __init__(self, until):
+        super().__init__(until)
+        self.until = until
+
+    def message(self) -> str:
+        return _("Too many ID numbers and mobile numbers were checked from your network. Try again at %(when)s.") % {
+            "when": _when(self.until)
+        }
+
+
+class RegistrationVoided(AccountError):
+    """The pending registration is gone: another one for its ID, mobile or username was confirmed, or it expired."""
+
+    code = "registration_void"
+
+    def message(self) -> str:
+        return _("This registration can no longer be confirmed. Register again.")
+
+
+class ClaimNotPossible(AccountError):
+    """Only a confirmed account that is not yet activated can be claimed by the ID's owner."""
+
+    code = "claim_not_possible"
+
+    def message(self) -> str:
+        return _("This account cannot be taken over here. Visit a civil affairs or passports office.")
 
 
 class OtpRejected(AccountError):

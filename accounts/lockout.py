@@ -67,3 +67,14 @@ def after_failure(state: ThrottleState, *, now: datetime, policy: LockoutPolicy)
 
 def after_success(state: ThrottleState) -> ThrottleState:
     return replace(state, failures=0, lockouts=0, locked_until=None)
+
+
+def after_use(state: ThrottleState, *, now: datetime) -> ThrottleState:
+    """One more use of an hourly budget (not a failure: it never locks by itself).
+
+    With `max_processed_per_hour` as the budget, `blocked_until` refuses the use after the last
+    one of the hour until the hour that began with the first is over.
+    """
+    if state.hour_started_at is None or now >= state.hour_started_at + timedelta(hours=1):
+        state = replace(state, hour_started_at=now, processed_in_hour=0)
+    return replace(state, processed_in_hour=state.processed_in_hour + 1)

@@ -26,7 +26,10 @@ class PortalUserManager(UserManager):
 class User(AbstractUser):
     """An account of the portal. Identity facts live in the civil registry's person."""
 
-    username = models.CharField(_("username"), max_length=150, unique=True)
+    # Unique (in any case) among accounts past `pending_phone` only: see Meta.constraints.
+    username = models.CharField(_("username"), max_length=150)
+    # Set when the mobile is confirmed; until then the ID typed is held in `pending_person`, so
+    # that an unconfirmed registration never holds anybody's ID number (QUALITY 26).
     person = models.OneToOneField(
         "civil_affairs.Person",
         verbose_name=_("person in the civil registry"),
@@ -35,7 +38,16 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="account",
     )
-    mobile = models.CharField(_("mobile number"), max_length=16, unique=True, null=True, blank=True)
+    pending_person = models.ForeignKey(
+        "civil_affairs.Person",
+        verbose_name=_("person named at registration"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # NULL, not "", for "no mobile" (staff): the partial unique index lets NULLs repeat.
+    mobile = models.CharField(_("mobile number"), max_length=16, null=True, blank=True, db_index=True)  # noqa: DJ001
     preferred_language = models.CharField(
         _("preferred language"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -53,10 +65,24 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
-        constraints = [models.UniqueConstraint(Lower("username"), name="user_username_ci_unique")]
+        # A registration still waiting for its SMS code holds nothing: several may name the same
+        # mobile or username, and the first to confirm its code voids the others.
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"), condition=~models.Q(state="pending_phone"), name="user_username_ci_unique_confirmed"
+            ),
+            models.UniqueConstraint(
+                fields=["mobile"], condition=~models.Q(state="pending_phone"), name="user_mobile_unique_confirmed"
+            ),
+        ]
 
     def __str__(self):
         return self.username
+
+    @property
+    def registration_person_id(self) -> int | None:
+        """The registry person this account is for: confirmed (`person`) or named at registration."""
+        return self.person_id or self.pending_person_id
 
     @property
     def national_id(self) -> str:

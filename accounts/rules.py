@@ -72,8 +72,11 @@ class RegistrantFacts:
     birth_date: date
     national_id_issued: bool
     iqama_expiry: date | None
-    has_account: bool
+    has_account: bool  # an account past the SMS confirmation (a pending registration is none)
     age_calendar: str
+    # The account is confirmed but not activated: whoever registered it, the ID's owner can
+    # claim it at a kiosk, where the finger proves the ID.
+    account_claimable: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ def registration_decision(facts: RegistrantFacts | None, *, today: date) -> Regi
         return RegistrationDecision(False, "no_national_id_card")
     if facts.kind != CITIZEN and (facts.iqama_expiry is None or facts.iqama_expiry < today):
         return RegistrationDecision(False, "iqama_expired")
+    if facts.has_account and facts.account_claimable:
+        return RegistrationDecision(False, "claim_at_kiosk")
     if facts.has_account:
         return RegistrationDecision(False, "already_registered")
     return RegistrationDecision(True)
@@ -111,4 +116,9 @@ REFUSAL_MESSAGES = {
     "no_national_id_card": _("A citizen registers with a national ID card. Issue your card at civil affairs first."),
     "iqama_expired": _("Your iqama has expired. Renew it first, then register."),
     "already_registered": _("This ID number already has an account. Sign in, or reset your password if you forgot it."),
+    "claim_at_kiosk": _(
+        "An account was registered for this ID number but is not activated yet. If it is not yours, or you cannot "
+        "sign in to it, activate it at a self-service kiosk with your fingerprint: the account becomes yours, with "
+        "your own mobile number."
+    ),
 }

@@ -1,22 +1,75 @@
-from django.db.models import Q
+"""Reads of accounts. A registration still waiting for its SMS code (`pending_phone`) is not an
+account: it holds no ID number, mobile or username, and these reads pass it by (QUALITY 26)."""
 
-from .models import User
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+
+from .models import AccountState, User
+
+
+def accounts() -> QuerySet:
+    """Accounts past the SMS confirmation: the rows the partial unique indexes cover."""
+    return User.objects.exclude(state=AccountState.PENDING_PHONE)
+
+
+def pending_registrations() -> QuerySet:
+    return User.objects.filter(state=AccountState.PENDING_PHONE)
+
+
+def _username_is(username: str) -> Q:
+    return Q(username_lower=username.lower())
 
 
 def user_by_identifier(identifier: str) -> User | None:
-    """The account a username (any case) or an ID number names."""
+    """The account a username (any case) or an ID number names (never a pending registration)."""
     identifier = identifier.strip()
     if not identifier:
         return None
-    query = Q(username__iexact=identifier)
+    query = _username_is(identifier)
     if identifier.isdigit():
         query |= Q(person__national_id=identifier)
-    return User.objects.select_related("person").filter(query).first()
+    return accounts().annotate(username_lower=Lower("username")).select_related("person").filter(query).first()
 
 
-def username_taken(username: str) -> bool:
-    return User.objects.filter(username__iexact=username).exists()
+def account_for_national_id(national_id: str) -> User | None:
+    return accounts().filter(person__national_id=national_id).first()
 
 
-def mobile_taken(mobile: str) -> bool:
-    return User.objects.filter(mobile=mobile).exists()
+def username_taken(username: str, *, exclude_pk: int | None = None) -> bool:
+    taken = accounts().annotate(username_lower=Lower("username")).filter(_username_is(username))
+    return taken.exclude(pk=exclude_pk).exists() if exclude_pk else taken.exists()
+
+
+def mobile_taken(mobile: str, *, exclude_pk: int | None = None) -> bool:
+    taken = accounts().filter(mobile=mobile)
+    return taken.exclude(pk=exclude_pk).exists() if exclude_pk else taken.exists()
+
+
+def pending_registration_exists(national_id: str) -> bool:
+    return pending_registrations().filter(
+        Q(pending_person__national_id=national_id) | Q(person__national_id=national_id)
+    ).exists()
+
+
+def pending_registrations_named(identifier: str, *, limit: int = 3) -> list[User]:
+    """The newest pending registrations a username (any case) or an ID number names (sign-in
+    sends their owner back to the SMS code, once the password is right)."""
+    identifier = identifier.strip()
+    if not identifier:
+        return []
+    query = _username_is(identifier)
+    if identifier.isdigit():
+        query |= Q(pending_person__national_id=identifier) | Q(person__national_id=identifier)
+    named = pending_registrations().annotate(username_lower=Lower("username")).filter(query)
+    return list(named.order_by("-date_joined", "-pk")[:limit])
+
+
+def rival_registrations(user: User) -> Q:
+    """The pending registrations that name the same ID number, mobile or username as `user`."""
+    query = Q(username__iexact=user.username)
+    if user.mobile:
+        query |= Q(mobile=user.mobile)
+    person_id = user.registration_person_id
+    if person_id:
+        query |= Q(pending_person_id=person_id) | Q(person_id=person_id)
+    return Q(state=AccountState.PENDING_PHONE) & query & ~Q(pk=user.pk)

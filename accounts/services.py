@@ -10,7 +10,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db.models import Q
 from django.utils import timezone
 
 from absher.audit import audit_record
@@ -21,13 +21,16 @@ from civil_affairs.selectors import age_calendar
 from . import lockout, otp, rules, selectors
 from .exceptions import (
     AccountSuspended,
+    ClaimNotPossible,
     IdentifierTaken,
     InvalidCredentials,
     LoginBlocked,
+    LookupsExhausted,
     OtpRejected,
     OtpSendRefused,
     PhoneNotConfirmed,
     RegistrationRefused,
+    RegistrationVoided,
     ResetNoMatch,
     ResetNotVerified,
 )
@@ -85,7 +88,9 @@ def otp_issue(
     policy = otp_policy()
     if shared_device:
         policy = otp.replace(policy, per_address_hour=settings.OTP_MAX_PER_SHARED_DEVICE_HOUR)
-    User.objects.select_for_update().filter(pk=user.pk).first()  # one sender at a time per account
+    # One sender at a time per account; a registration voided meanwhile gets no code.
+    if User.objects.select_for_update().filter(pk=user.pk).only("pk").first() is None:
+        raise RegistrationVoided()
     mobile_sends = list(
         OneTimeCode.objects.filter(mobile=user.mobile, created_at__gt=now - otp.timedelta(days=1)).values_list(
             "created_at", flat=True
@@ -174,6 +179,32 @@ def otp_resend(*, user: User, purpose: str, challenge, client_address: str, shar
 # --- registration -----------------------------------------------------------------------
 
 
+def _lookup_policy(*, shared_device: bool) -> lockout.LockoutPolicy:
+    cap = settings.OTP_MAX_PER_SHARED_DEVICE_HOUR if shared_device else settings.OTP_MAX_PER_ADDRESS_HOUR
+    return lockout.LockoutPolicy(max_processed_per_hour=cap, hourly=True)
+
+
+def lookup_spend(*, client_address: str, now: datetime | None = None, shared_device: bool = False) -> None:
+    """Count one answer about an ID number or a mobile for this client address (QUALITY 25).
+
+    The cap is the per-address cap of codes, OTP_MAX_PER_ADDRESS_HOUR (a kiosk's own with
+    `shared_device`), counted in the sign-in throttle table. Past it, LookupsExhausted says until
+    when, and the caller looks nothing up. Its own transaction: the count stays, whatever the
+    answer turns out to be.
+    """
+    now = now or timezone.now()
+    policy = _lookup_policy(shared_device=shared_device)
+    with transaction.atomic():
+        row, state = _throttle(f"lookups:{client_address}")
+        until = lockout.blocked_until(state, now=now, policy=policy)
+        if until is None:
+            _save_throttle(row, lockout.after_use(state, now=now))
+        else:
+            audit_record(action="lookups_refused", client_address=client_address, until=until.isoformat())
+    if until is not None:
+        raise LookupsExhausted(until)
+
+
 @dataclass(frozen=True)
 class RegistrationData:
     national_id: str
@@ -187,19 +218,21 @@ class RegistrationData:
 def _registrant_facts(person: Person | None) -> rules.RegistrantFacts | None:
     if person is None:
         return None
+    account_state = selectors.accounts().filter(person=person).values_list("state", flat=True).first()
     return rules.RegistrantFacts(
         kind=person.kind,
         status=person.status,
         birth_date=person.birth_date,
         national_id_issued=person.national_id_issued,
         iqama_expiry=person.iqama_expiry,
-        has_account=User.objects.filter(person=person).exists(),
+        has_account=account_state is not None,
         age_calendar=age_calendar(person),
+        account_claimable=account_state == AccountState.REGISTERED,
     )
 
 
 def registration_check(*, national_id: str, today: date) -> rules.RegistrationDecision:
-    """The registry checks on an ID number (the form shows them before anything is written)."""
+    """The registry checks on an ID number (demo data; the register page goes through registration_start)."""
     return rules.registration_decision(_registrant_facts(Person.objects.filter(national_id=national_id).first()), today=today)
 
 
@@ -218,82 +251,137 @@ def _record_state(user: User, from_state: str, to_state: str, *, actor=None, rea
     )
 
 
-def registration_start(*, data: RegistrationData, client_address: str, today: date | None = None) -> tuple[User, uuid.UUID]:
-    """Create the `pending_phone` account and send the activation code."""
+def registration_start(
+    *, data: RegistrationData, client_address: str, today: date | None = None, shared_device: bool = False
+) -> tuple[User, uuid.UUID]:
+    """Check the ID number, the mobile and the username, create the `pending_phone` registration
+    and send its code.
+
+    Each call answers about an ID number and a mobile, so it is counted first (lookup_spend:
+    past the per-address cap nothing is looked up). A pending registration holds nothing: another
+    one for the same ID number, mobile or username may start; the first confirmed wins.
+    """
     today = today or timezone.localdate()
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            expire_pending_registrations(now=now, national_id=data.national_id, mobile=data.mobile, username=data.username)
-            person = Person.objects.select_for_update().filter(national_id=data.national_id).first()
-            decision = rules.registration_decision(_registrant_facts(person), today=today)
-            if not decision.allowed:
-                raise RegistrationRefused(decision.code, decision.eligible_from)
-            if User.objects.filter(mobile=data.mobile).exists():
-                raise IdentifierTaken("mobile")
-            if User.objects.annotate(u=Lower("username")).filter(u=data.username.lower()).exists():
-                raise IdentifierTaken("username")
-            user = User(
-                username=data.username,
-                email=data.email,
-                mobile=data.mobile,
-                person=person,
-                preferred_language=data.language,
-                state="",
-                terms_version=settings.TERMS_VERSION,
-                terms_accepted_at=now,
-            )
-            user.set_password(data.password)
-            user.save()
-            _record_state(user, "", AccountState.PENDING_PHONE, client_address=client_address)
-            user.save(update_fields=["state"])
-            audit_record(action="registered", subject=user, client_address=client_address, terms_version=settings.TERMS_VERSION)
-            challenge = uuid.uuid4()
-            otp_issue(user=user, purpose=OtpPurpose.REGISTRATION, challenge=challenge, client_address=client_address, now=now)
-    except IntegrityError:
-        # Two registrations raced for the same ID, mobile or username; the loser is told plainly.
-        raise RegistrationRefused("already_registered") from None
+    lookup_spend(client_address=client_address, now=now, shared_device=shared_device)
+    with transaction.atomic():
+        person = Person.objects.filter(national_id=data.national_id).first()
+        decision = rules.registration_decision(_registrant_facts(person), today=today)
+        if not decision.allowed:
+            raise RegistrationRefused(decision.code, decision.eligible_from)
+        if selectors.mobile_taken(data.mobile):
+            raise IdentifierTaken("mobile")
+        if selectors.username_taken(data.username):
+            raise IdentifierTaken("username")
+        user = User(
+            username=data.username,
+            email=data.email,
+            mobile=data.mobile,
+            pending_person=person,
+            preferred_language=data.language,
+            state="",
+            terms_version=settings.TERMS_VERSION,
+            terms_accepted_at=now,
+        )
+        user.set_password(data.password)
+        user.save()
+        _record_state(user, "", AccountState.PENDING_PHONE, client_address=client_address)
+        user.save(update_fields=["state"])
+        audit_record(action="registered", subject=user, client_address=client_address, terms_version=settings.TERMS_VERSION)
+        challenge = uuid.uuid4()
+        otp_issue(
+            user=user, purpose=OtpPurpose.REGISTRATION, challenge=challenge, client_address=client_address, now=now,
+            shared_device=shared_device,
+        )
     return user, challenge
 
 
+def _registration_void(user: User, *, action: str, now: datetime, client_address=None, **details) -> None:
+    """Delete a pending registration with its unused codes, recorded (inside the caller's transaction)."""
+    OneTimeCode.objects.filter(user=user, used_at=None, voided_at=None).update(voided_at=now)
+    audit_record(action=action, subject=user, client_address=client_address, **details)
+    user.delete()
+
+
+def _registrations_void(query: Q, *, now: datetime, client_address=None, **details) -> int:
+    """Void the pending registrations `query` names: an account now holds their ID, mobile or username."""
+    count = 0
+    for rival in User.objects.select_for_update().filter(query, state=AccountState.PENDING_PHONE).order_by("pk"):
+        _registration_void(rival, action="registration_voided", now=now, client_address=client_address, **details)
+        count += 1
+    return count
+
+
+def _identifiers_taken(user: User) -> bool:
+    """Whether an account (not `user`) already holds the ID number, mobile or username `user` names."""
+    return (
+        selectors.mobile_taken(user.mobile, exclude_pk=user.pk)
+        or selectors.username_taken(user.username, exclude_pk=user.pk)
+        or selectors.accounts().filter(person_id=user.registration_person_id).exclude(pk=user.pk).exists()
+    )
+
+
 def registration_confirm(*, user_id: int, challenge, code: str, client_address: str) -> User:
+    """The code proves the mobile: the registration becomes a `registered` account for its ID
+    number, and every other pending registration for the same ID number, mobile or username is
+    voided with its codes, in this one transaction (QUALITY 26).
+
+    Raises OtpRejected for a wrong code, RegistrationVoided when the registration is gone (another
+    was confirmed first, or it expired) or an account took its ID, mobile or username meanwhile.
+    """
     now = timezone.now()
+    refusal = None
+    result = None
     with transaction.atomic():
-        result = _consume_code(
-            user_id=user_id, purpose=OtpPurpose.REGISTRATION, challenge=challenge, code=code,
-            client_address=client_address, now=now,
-        )
-        if result.outcome == otp.ACCEPTED:
-            user = User.objects.select_for_update().get(pk=user_id)
-            _record_state(user, user.state, AccountState.REGISTERED, client_address=client_address)
-            user.phone_confirmed_at = now
-            user.save(update_fields=["state", "phone_confirmed_at"])
+        pending = selectors.pending_registrations().filter(pk=user_id).first()
+        # The registration and its rivals are locked in one order, so that two confirming at once take turns.
+        locked = {}
+        if pending is not None:
+            rows = User.objects.select_for_update().filter(Q(pk=user_id) | selectors.rival_registrations(pending))
+            locked = {row.pk: row for row in rows.order_by("pk")}
+        user = locked.get(user_id)
+        if user is None:
+            # Confirmed already (a second tab), or voided: another registration was confirmed first.
+            confirmed = User.objects.filter(pk=user_id).exists()
+            refusal = OtpRejected(otp.USED) if confirmed else RegistrationVoided()
+        else:
+            result = _consume_code(
+                user_id=user_id, purpose=OtpPurpose.REGISTRATION, challenge=challenge, code=code,
+                client_address=client_address, now=now,
+            )
+        if result is not None and result.outcome == otp.ACCEPTED and user.state == AccountState.PENDING_PHONE:
+            if _identifiers_taken(user):
+                _registration_void(user, action="registration_voided", now=now, client_address=client_address, reason="taken")
+                refusal = RegistrationVoided()
+            else:
+                for rival in locked.values():
+                    if rival.pk != user.pk and rival.state == AccountState.PENDING_PHONE:
+                        _registration_void(
+                            rival, action="registration_voided", now=now, client_address=client_address,
+                            reason="another_confirmed", confirmed_account=user.pk,
+                        )
+                user.person_id, user.pending_person = user.registration_person_id, None
+                _record_state(user, user.state, AccountState.REGISTERED, client_address=client_address)
+                user.phone_confirmed_at = now
+                user.save(update_fields=["state", "phone_confirmed_at", "person", "pending_person"])
+    if refusal is not None:
+        raise refusal
     if result.outcome != otp.ACCEPTED:
         raise OtpRejected(result.outcome, result.remaining)
     return user
 
 
-def expire_pending_registrations(*, now: datetime | None = None, **conflicts) -> int:
+def expire_pending_registrations(*, now: datetime | None = None) -> int:
     """Delete registrations never confirmed within REGISTRATION_PENDING_LIFETIME (idempotent).
 
-    With `national_id`, `mobile` or `username` it removes only the expired ones in the way of
-    a new registration.
+    They block nobody meanwhile; this only keeps the table small.
     """
     now = now or timezone.now()
-    stale = User.objects.filter(state=AccountState.PENDING_PHONE, date_joined__lte=now - settings.REGISTRATION_PENDING_LIFETIME)
-    if conflicts:
-        from django.db.models import Q
-
-        stale = stale.filter(
-            Q(person__national_id=conflicts.get("national_id"))
-            | Q(mobile=conflicts.get("mobile"))
-            | Q(username__iexact=conflicts.get("username"))
-        )
+    stale = selectors.pending_registrations().filter(date_joined__lte=now - settings.REGISTRATION_PENDING_LIFETIME)
     count = 0
     with transaction.atomic():
-        for user in stale.select_for_update(of=("self",)):
-            audit_record(action="registration_expired", subject=user)
-            user.delete()
+        for user in stale.select_for_update(of=("self",)).order_by("pk"):
+            _registration_void(user, action="registration_expired", now=now)
             count += 1
     return count
 
@@ -345,6 +433,18 @@ def _equalise_timing(password: str) -> None:
     check_password(password, _DUMMY_HASH)
 
 
+def _pending_registration_of(identifier: str, password: str) -> User | None:
+    """The pending registration the identifier names whose password this is, if any.
+
+    Sign-in ignores pending registrations as accounts (they hold nothing); this only sends the
+    one who made it back to its SMS code. Costs at least the one hash an unknown identifier costs.
+    """
+    candidates = selectors.pending_registrations_named(identifier)
+    if not candidates:
+        _equalise_timing(password)
+    return next((candidate for candidate in candidates if candidate.check_password(password)), None)
+
+
 @dataclass(frozen=True)
 class LoginChallenge:
     user_id: int
@@ -377,9 +477,10 @@ def login_begin(
         if until:
             audit_record(action="login_refused_locked", subject=user, subject_label=identifier[:64], client_address=client_address)
             outcome = LoginBlocked(until)
+        elif user is None and (pending := _pending_registration_of(identifier, password)) is not None:
+            # Not an account yet: its owner (the password is right) is sent back to the SMS code.
+            outcome = PhoneNotConfirmed(pending)
         elif user is None or not user.check_password(password):
-            if user is None:
-                _equalise_timing(password)
             new_account = lockout.after_failure(account_state, now=now, policy=_account_policy())
             new_address = lockout.after_failure(address_state, now=now, policy=address_policy)
             _save_throttle(account_row, new_account)
@@ -400,8 +501,6 @@ def login_begin(
             if user.state == AccountState.SUSPENDED or not user.is_active:
                 audit_record(action="login_refused_suspended", subject=user, client_address=client_address)
                 outcome = AccountSuspended()
-            elif user.state == AccountState.PENDING_PHONE:
-                outcome = PhoneNotConfirmed(user)
             else:
                 audit_record(action="login_password_ok", subject=user, client_address=client_address)
     if outcome is not None:
@@ -435,10 +534,11 @@ def login_complete(*, user_id: int, challenge, code: str, client_address: str) -
 
 
 def password_reset_begin(*, national_id: str, mobile: str, client_address: str) -> LoginChallenge:
+    """A code to the account's mobile, if the ID number and the mobile are an account's (never a
+    pending registration's). The answer is about an ID number and a mobile: it is counted."""
+    lookup_spend(client_address=client_address)
     with transaction.atomic():
-        user = User.objects.filter(person__national_id=national_id, mobile=mobile).exclude(
-            state=AccountState.PENDING_PHONE
-        ).first()
+        user = selectors.accounts().filter(person__national_id=national_id, mobile=mobile).first()
         if user is None:
             audit_record(action="password_reset_no_match", subject_label=national_id, client_address=client_address)
     if user is None:
@@ -595,7 +695,7 @@ def mobile_change_begin(
 
     With the `challenge` of an earlier call it sends a new code for it (a resend).
     """
-    if User.objects.filter(mobile=new_mobile).exists():
+    if selectors.mobile_taken(new_mobile):
         raise IdentifierTaken("mobile")
     # otp_issue sends to, and counts the send limits of, `user.mobile`: an unsaved copy that
     # carries the new number points both at it without touching the account.
@@ -610,6 +710,19 @@ def mobile_change_begin(
     return challenge
 
 
+def _consume_new_mobile_code(*, user_id: int, challenge, code: str, new_mobile: str, client_address: str,
+                             now: datetime) -> otp.Attempt:
+    """Use the code of a mobile change; it proves only the number it was sent to."""
+    if not OneTimeCode.objects.filter(
+        challenge=challenge, user_id=user_id, purpose=OtpPurpose.MOBILE_CHANGE, mobile=new_mobile
+    ).exists():
+        raise OtpRejected(otp.EXHAUSTED)
+    return _consume_code(
+        user_id=user_id, purpose=OtpPurpose.MOBILE_CHANGE, challenge=challenge, code=code,
+        client_address=client_address, now=now,
+    )
+
+
 def mobile_change_complete(
     *, user_id: int, challenge, code: str, new_mobile: str, client_address: str, method: str, actor: User | None = None
 ) -> User:
@@ -617,17 +730,12 @@ def mobile_change_complete(
     now = timezone.now()
     taken = False
     with transaction.atomic():
-        if not OneTimeCode.objects.filter(
-            challenge=challenge, user_id=user_id, purpose=OtpPurpose.MOBILE_CHANGE, mobile=new_mobile
-        ).exists():
-            raise OtpRejected(otp.EXHAUSTED)
-        result = _consume_code(
-            user_id=user_id, purpose=OtpPurpose.MOBILE_CHANGE, challenge=challenge, code=code,
-            client_address=client_address, now=now,
+        result = _consume_new_mobile_code(
+            user_id=user_id, challenge=challenge, code=code, new_mobile=new_mobile, client_address=client_address, now=now,
         )
         if result.outcome == otp.ACCEPTED:
             user = User.objects.select_for_update().get(pk=user_id)
-            taken = User.objects.filter(mobile=new_mobile).exclude(pk=user_id).exists()
+            taken = selectors.mobile_taken(new_mobile, exclude_pk=user_id)
             if not taken:
                 old_mobile = user.mobile
                 user.mobile = new_mobile
@@ -641,6 +749,11 @@ def mobile_change_complete(
                         action="mobile_changed", actor=actor, subject=user, client_address=client_address, method=method,
                         old_ending=(old_mobile or "")[-3:], new_ending=new_mobile[-3:],
                     )
+                    # The code proved the number: registrations waiting on it hold nothing any more.
+                    _registrations_void(
+                        Q(mobile=new_mobile), now=now, client_address=client_address, reason="mobile_confirmed",
+                        confirmed_account=user.pk,
+                    )
                     if old_mobile:
                         transaction.on_commit(partial(
                             deliver, to=old_mobile, language=user.preferred_language, render=notice_text, kind="mobile_changed",
@@ -649,6 +762,94 @@ def mobile_change_complete(
         raise OtpRejected(result.outcome, result.remaining)
     if taken:
         raise IdentifierTaken("mobile")
+    return user
+
+
+# --- the ID's owner claims a confirmed account that is not activated (at a kiosk) -------------
+
+
+def account_claim_mobile(
+    *, user_id: int, challenge, code: str, new_mobile: str, client_address: str, method: str, reason: str
+) -> User:
+    """The ID's owner, proven in person (a kiosk's fingerprint), takes over a `registered` account
+    that someone else may have set up (QUALITY 26).
+
+    The code sent to the owner's number proves it, and it replaces the account's mobile; the
+    password and e-mail set before are void, and so is every session (a session is bound to the
+    password) and every code still open. The owner chooses the username and the password next
+    (account_claim_credentials). The audit row says what was voided; the old number is told.
+    """
+    now = timezone.now()
+    refusal = None
+    with transaction.atomic():
+        result = _consume_new_mobile_code(
+            user_id=user_id, challenge=challenge, code=code, new_mobile=new_mobile, client_address=client_address, now=now,
+        )
+        if result.outcome == otp.ACCEPTED:
+            user = User.objects.select_for_update().get(pk=user_id)
+            if user.state != AccountState.REGISTERED:
+                refusal = ClaimNotPossible()
+            elif selectors.mobile_taken(new_mobile, exclude_pk=user.pk):
+                refusal = IdentifierTaken("mobile")
+            else:
+                old_mobile, had_email = user.mobile, bool(user.email)
+                user.mobile, user.email = new_mobile, ""
+                user.set_unusable_password()
+                user.save(update_fields=["mobile", "email", "password"])
+                OneTimeCode.objects.filter(user=user, used_at=None, voided_at=None).update(voided_at=now)
+                # Failed sign-ins of the one who set the account up must not lock its owner out.
+                LoginThrottle.objects.filter(key=f"user:{user.pk}").update(failures=0, lockouts=0, locked_until=None)
+                audit_record(
+                    action="account_claimed", subject=user, client_address=client_address, method=method, reason=reason,
+                    old_mobile_ending=(old_mobile or "")[-3:], new_mobile_ending=new_mobile[-3:],
+                    old_username=user.username, email_voided=had_email, password_voided=True, sessions_ended=True,
+                    codes_voided=True,
+                )
+                claimed = Q(mobile=new_mobile)
+                if user.person_id:
+                    claimed |= Q(pending_person_id=user.person_id) | Q(person_id=user.person_id)
+                _registrations_void(
+                    claimed, now=now, client_address=client_address, reason="account_claimed", confirmed_account=user.pk
+                )
+                if old_mobile and old_mobile != new_mobile:
+                    transaction.on_commit(partial(
+                        deliver, to=old_mobile, language=user.preferred_language, render=notice_text, kind="mobile_changed",
+                    ))
+    if result.outcome != otp.ACCEPTED:
+        raise OtpRejected(result.outcome, result.remaining)
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+def account_claim_credentials(*, user_id: int, username: str, password: str, client_address: str, reason: str) -> User:
+    """The owner's own username and password on the account they claimed (account_claim_mobile).
+
+    Only an account still `registered` whose password the claim voided; the username may be the
+    one it had. Inside the caller's transaction or its own.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        if user.state != AccountState.REGISTERED or user.has_usable_password():
+            raise ClaimNotPossible()
+        if selectors.username_taken(username, exclude_pk=user.pk):
+            raise IdentifierTaken("username")
+        old_username = user.username
+        user.username = username
+        user.set_password(password)
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["username", "password"])
+        except IntegrityError:  # another account took the username in the meantime
+            raise IdentifierTaken("username") from None
+        audit_record(
+            action="account_claim_credentials_set", subject=user, client_address=client_address, reason=reason,
+            old_username=old_username, new_username=username,
+        )
+        _registrations_void(
+            Q(username__iexact=username), now=timezone.now(), client_address=client_address, reason="account_claimed",
+            confirmed_account=user.pk,
+        )
     return user
 
 

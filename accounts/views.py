@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from absher.middleware import remember_language
 from absher.request_info import client_address
 
 from . import services
-from .exceptions import AccountError, OtpSendRefused, PhoneNotConfirmed, RegistrationRefused
+from .exceptions import AccountError, OtpSendRefused, PhoneNotConfirmed, RegistrationRefused, RegistrationVoided
 from .forms import (
     CodeForm,
     EmailChangeForm,
@@ -75,13 +76,15 @@ def register(request):
         try:
             user, challenge = services.registration_start(data=data, client_address=client_address(request))
         except RegistrationRefused as exc:
-            form.add_error("national_id", exc.message())
+            form.add_error("national_id", ValidationError(exc.message(), code=exc.code))
         except AccountError as exc:
-            form.add_error(getattr(exc, "field", None), exc.message())
+            form.add_error(getattr(exc, "field", None), ValidationError(exc.message(), code=exc.code))
         else:
             request.session[REGISTRATION] = {"user_id": user.pk, "challenge": str(challenge)}
             return redirect("accounts:register-confirm")
-    return render(request, "accounts/register.html", {"form": form})
+    # A confirmed account that is not activated: its ID's owner claims it at a kiosk.
+    claim_at_kiosk = form.has_error("national_id", "claim_at_kiosk")
+    return render(request, "accounts/register.html", {"form": form, "claim_at_kiosk": claim_at_kiosk})
 
 
 class CodeStepView(View):
@@ -141,6 +144,8 @@ class ResendView(View):
             services.otp_resend(
                 user=user, purpose=self.purpose, challenge=uuid.UUID(data["challenge"]), client_address=client_address(request)
             )
+        except RegistrationVoided:
+            return _registration_gone(request)
         except OtpSendRefused as exc:
             messages.error(request, exc.message())
         else:
@@ -148,22 +153,39 @@ class ResendView(View):
         return redirect(self.back_url)
 
 
-class RegistrationConfirmView(CodeStepView):
+def _registration_gone(request):
+    """The registration of this browser was voided (another was confirmed first) or expired."""
+    request.session.pop(REGISTRATION, None)
+    messages.error(request, RegistrationVoided().message())
+    return redirect("accounts:register")
+
+
+class RegistrationStepMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if request.session.get(REGISTRATION) and _flow(request, REGISTRATION)[0] is None:
+            return _registration_gone(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class RegistrationConfirmView(RegistrationStepMixin, CodeStepView):
     session_key = REGISTRATION
     purpose = OtpPurpose.REGISTRATION
     title = gettext_lazy("Confirm your mobile number")
     resend_url = "accounts:register-resend"
 
     def complete(self, request, data, user, code):
-        services.registration_confirm(
-            user_id=user.pk, challenge=data["challenge"], code=code, client_address=client_address(request)
-        )
+        try:
+            services.registration_confirm(
+                user_id=user.pk, challenge=data["challenge"], code=code, client_address=client_address(request)
+            )
+        except RegistrationVoided:
+            return _registration_gone(request)
         del request.session[REGISTRATION]
         messages.success(request, _("Your mobile number is confirmed and your account is registered. Sign in now."))
         return redirect("accounts:login")
 
 
-class RegistrationResendView(ResendView):
+class RegistrationResendView(RegistrationStepMixin, ResendView):
     session_key = REGISTRATION
     purpose = OtpPurpose.REGISTRATION
     back_url = "accounts:register-confirm"

@@ -4,14 +4,14 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
 
-from .matching import DEFAULT_MATCHER
+from .matching import DEFAULT_MATCHER, matcher_chosen, matcher_path
 from .readers import reader_path
 
 
 @register()
 def check_fingerprint_drivers(app_configs, **kwargs):
     errors = []
-    paths = {"FINGERPRINT_READER": reader_path(), "FINGERPRINT_MATCHER": getattr(settings, "FINGERPRINT_MATCHER", DEFAULT_MATCHER)}
+    paths = {"FINGERPRINT_READER": reader_path(), "FINGERPRINT_MATCHER": matcher_path()}
     for name, path in paths.items():
         try:
             import_string(path)
@@ -52,6 +52,23 @@ def check_fingerprint_key_in_deployment(app_configs, **kwargs):
                 "derived from SECRET_KEY",
                 hint="Generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'",
                 id="biometrics.E003",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_fingerprint_matcher_chosen(app_configs, **kwargs):
+    """The hand-written matcher is measured only on simulated fingers (docs/biometrics.md): a
+    deployment does not fall back to it; it names its matcher, that one or a vetted one."""
+    if matcher_chosen() is None:
+        return [
+            Error(
+                f"FINGERPRINT_MATCHER is not set: the default, {DEFAULT_MATCHER}, is a hand-written matcher whose "
+                "accuracy was measured only on simulated fingerprints, never on real ones",
+                hint="Set FINGERPRINT_MATCHER to a matcher measured on real fingerprints (a vendor's or NBIS), "
+                f"or to {DEFAULT_MATCHER} to accept it knowingly.",
+                id="biometrics.E005",
             )
         ]
     return []

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from absher.forms import DigitsField, normalize_digits
 from accounts import rules
 from accounts import selectors as account_selectors
-from accounts.forms import CodeForm
+from accounts.forms import CodeForm, PasswordPairMixin
+from accounts.models import User
 from civil_affairs.identity import validate_id_number
 from civil_affairs.selectors import person_by_national_id
 
@@ -155,6 +156,50 @@ class KioskCredentialsForm(forms.Form):
 
     def clean_identifier(self):
         return normalize_digits(self.cleaned_data["identifier"].strip())
+
+
+class KioskClaimForm(PasswordPairMixin, forms.Form):
+    """The owner's own username and password on the account they take over at the kiosk."""
+
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=30,
+        help_text=_("8 to 30 English letters and digits, starting with a letter, with upper case, lower case and a digit."),
+        widget=forms.TextInput(attrs={**KIOSK_INPUT, "dir": "ltr"}),
+        error_messages={"required": _("Choose a username.")},
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_("8 to 128 characters, with an upper-case letter, a lower-case letter and a digit."),
+        error_messages={"required": _("Enter a password.")},
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Type the password again.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        rules.validate_username(username)
+        # The account's own username may stay: the owner may have set it up themselves.
+        if account_selectors.username_taken(username, exclude_pk=self.user.pk):
+            raise ValidationError(_("This username is taken. Choose another."), code="username_taken")
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_passwords(User(username=cleaned.get("username", "")))
+        return cleaned
 
 
 class ProvisionForm(forms.Form):

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from absher.request_info import client_address
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.exceptions import AccountError, InvalidCredentials, OtpSendRefused
+from accounts.exceptions import AccountError, ClaimNotPossible, OtpSendRefused
 from accounts.models import AccountState, OtpPurpose, User
 from accounts.rules import mask_mobile
 
@@ -32,6 +32,7 @@ from .credentials import CaptureRefused, capture_seal, cookie_name
 from .exceptions import FingerprintLocked, KioskError, NoReference
 from .forms import (
     AccountMobileForm,
+    KioskClaimForm,
     KioskCodeForm,
     KioskCredentialsForm,
     KioskIdForm,
@@ -46,6 +47,7 @@ from .readers import ReaderError, get_reader
 
 ACTIVATION = EnrollmentPurpose.ACTIVATION
 MOBILE_CHANGE = EnrollmentPurpose.MOBILE_CHANGE
+TAKEOVER = "takeover"  # not a purpose of its own: an activation or a lost mobile that becomes a takeover
 STEP_URLS = {
     "menu": "biometrics:kiosk-menu",
     "id": "biometrics:kiosk-id",
@@ -57,6 +59,7 @@ STEP_URLS = {
     "login_code": "biometrics:kiosk-login-code",
     "new_mobile": "biometrics:kiosk-new-mobile",
     "new_mobile_code": "biometrics:kiosk-new-mobile-code",
+    "claim": "biometrics:kiosk-claim",
     "done": "biometrics:kiosk-done",
     "stop": "biometrics:kiosk-stop",
 }
@@ -64,6 +67,8 @@ STEP_URLS = {
 STEPS = {
     ACTIVATION: ["id", "finger", "terms", "mobile", "mobile_code", "credentials", "login_code"],
     MOBILE_CHANGE: ["id", "finger", "new_mobile", "new_mobile_code"],
+    # The ID's owner takes over a `registered` account someone else may have set up.
+    TAKEOVER: ["id", "finger", "terms", "new_mobile", "new_mobile_code", "claim"],
 }
 # The end screens go back to the first one sooner than the idle timeout.
 END_SCREEN_SECONDS = 30
@@ -76,7 +81,11 @@ READER_RESULTS = {
 def stop_messages():
     return {
         "no_account": _("This ID number has no account yet. Register on the Absher portal first, then come back to activate it."),
-        "pending_phone": _("Your registration waits for the confirmation of your mobile number. Confirm it on the Absher portal first."),
+        "pending_phone": _(
+            "A registration for this ID number waits for the confirmation of its mobile number. Confirm it on the "
+            "Absher portal with the code sent by SMS. If you did not register, register on the portal yourself: a "
+            "registration that is not confirmed does not hold your ID number."
+        ),
         "already_active": _("Your account is already active: there is nothing to activate."),
         "suspended": _("This account is suspended. Call 920020405 or visit a civil affairs office."),
         "no_reference": NoReference().message(),
@@ -143,7 +152,7 @@ def _kiosk_render(request, template, context=None, status=200):
     flow = request.kiosk_flow
     purpose = flow.data.get("purpose") if flow else None
     step = flow.data.get("step") if flow else None
-    steps = STEPS.get(purpose, [])
+    steps = STEPS.get(TAKEOVER if flow and flow.data.get("takeover") else purpose, [])
     base = {
         "kiosk": request.kiosk,
         "flow_active": flow is not None,
@@ -314,16 +323,19 @@ class FingerStep(Step):
         return self.matched(national_id, outcome.attempt_id)
 
     def matched(self, national_id, attempt_id):
-        user = selectors.account_of_national_id(national_id)
+        # A registration still waiting for its SMS code is nobody's account.
+        user = account_selectors.account_for_national_id(national_id)
         if user is None:
-            return _stop(self.flow, "no_account")
+            pending = account_selectors.pending_registration_exists(national_id)
+            return _stop(self.flow, "pending_phone" if pending else "no_account")
         if user.state == AccountState.SUSPENDED or not user.is_active:
             return _stop(self.flow, "suspended")
-        if user.state == AccountState.PENDING_PHONE:
-            return _stop(self.flow, "pending_phone")
-        if self.data["purpose"] == ACTIVATION:
-            if user.state == AccountState.ACTIVE:
-                return _stop(self.flow, "already_active")
+        purpose = self.data["purpose"]
+        if purpose == ACTIVATION and user.state == AccountState.ACTIVE:
+            return _stop(self.flow, "already_active")
+        if services.takeover_applies(user, purpose=purpose):
+            return _go(self.flow, "terms", user_id=user.pk, attempt_id=attempt_id, notice="", takeover=True)
+        if purpose == ACTIVATION:
             return _go(self.flow, "terms", user_id=user.pk, attempt_id=attempt_id, notice="")
         return _go(self.flow, "new_mobile", user_id=user.pk, attempt_id=attempt_id, notice="")
 
@@ -337,7 +349,7 @@ class TermsStep(Step):
     form_class = TermsForm
 
     def done(self, form):
-        return _go(self.flow, "mobile")
+        return _go(self.flow, "new_mobile" if self.data.get("takeover") else "mobile")
 
 
 class _UserStep(Step):
@@ -349,6 +361,15 @@ class MobileStep(_UserStep):
     step = "mobile"
     template_name = "biometrics/kiosk_mobile.html"
     form_class = AccountMobileForm
+
+    def context(self, form):
+        return {"form": form, "account_mobile": mask_mobile(self.user.mobile)}
+
+    def post(self, request):
+        if request.POST.get("not_mine"):
+            # The account was registered with a number the finger's owner does not have: they take it over.
+            return _go(self.flow, "new_mobile", takeover=True)
+        return super().post(request)
 
     def done(self, form):
         try:
@@ -382,6 +403,8 @@ class CodeStep(Step):
     def done(self, form):
         try:
             return self.verify(form.cleaned_data["code"])
+        except ClaimNotPossible:
+            return _stop(self.flow, "not_activated")
         except AccountError as exc:
             form.add_error("code", exc.message())
         except KioskError as exc:
@@ -408,19 +431,17 @@ class CredentialsStep(Step):
     form_class = KioskCredentialsForm
 
     def done(self, form):
-        # Only the account whose finger matched may sign in here, whatever identifier is typed.
-        named = account_selectors.user_by_identifier(form.cleaned_data["identifier"])
-        if named is None or named.pk != self.data["user_id"]:
-            form.add_error(None, InvalidCredentials().message())
-            return None
         try:
-            challenge = account_services.login_begin(
+            challenge = services.kiosk_sign_in_begin(
+                kiosk=self.kiosk, user_id=self.data["user_id"], attempt_id=self.data["attempt_id"],
                 identifier=form.cleaned_data["identifier"], password=form.cleaned_data["password"],
-                client_address=client_address(self.request), shared_device=True,
+                client_address=client_address(self.request),
             )
         except AccountError as exc:
             form.add_error(None, exc.message())
             return None
+        except KioskError:
+            return _stop(self.flow, "expired")
         return _go(self.flow, "login_code", login_challenge=str(challenge.challenge), flash="")
 
 
@@ -445,6 +466,9 @@ class NewMobileStep(_UserStep):
     template_name = "biometrics/kiosk_new_mobile.html"
     form_class = NewMobileForm
 
+    def context(self, form):
+        return {"form": form, "takeover": bool(self.data.get("takeover"))}
+
     def done(self, form):
         try:
             challenge = account_services.mobile_change_begin(
@@ -465,12 +489,45 @@ class NewMobileCodeStep(CodeStep):
         return self.data["new_mobile"]
 
     def verify(self, code):
+        if self.data.get("takeover"):
+            services.kiosk_takeover_mobile(
+                kiosk=self.kiosk, user_id=self.data["user_id"], attempt_id=self.data["attempt_id"],
+                challenge=self.data["challenge"], code=code, new_mobile=self.data["new_mobile"],
+                client_address=client_address(self.request),
+            )
+            return _go(self.flow, "claim")
         services.kiosk_mobile_change_complete(
             kiosk=self.kiosk, user_id=self.data["user_id"], attempt_id=self.data["attempt_id"],
             challenge=self.data["challenge"], code=code, new_mobile=self.data["new_mobile"],
             client_address=client_address(self.request),
         )
         flows.flow_replace(self.flow, now=timezone.now(), step="done", purpose=MOBILE_CHANGE)
+        return redirect(STEP_URLS["done"])
+
+
+@method_decorator(sensitive_post_parameters("password1", "password2"), name="dispatch")
+class ClaimStep(_UserStep):
+    """The owner's own username and password, then the activation (the end of a takeover)."""
+
+    step = "claim"
+    template_name = "biometrics/kiosk_claim.html"
+    form_class = KioskClaimForm
+
+    def done(self, form):
+        try:
+            services.kiosk_takeover_complete(
+                kiosk=self.kiosk, user_id=self.data["user_id"], attempt_id=self.data["attempt_id"],
+                username=form.cleaned_data["username"], password=form.cleaned_data["password1"],
+                client_address=client_address(self.request),
+            )
+        except ClaimNotPossible:
+            return _stop(self.flow, "not_activated")
+        except AccountError as exc:
+            form.add_error("username" if getattr(exc, "field", "") == "username" else None, exc.message())
+            return None
+        except KioskError as exc:
+            return _stop(self.flow, "expired" if exc.code == "match_expired" else "not_activated")
+        flows.flow_replace(self.flow, now=timezone.now(), step="done", purpose=TAKEOVER)
         return redirect(STEP_URLS["done"])
 
 
@@ -542,7 +599,11 @@ def step_view(view_class):
 @require_POST
 def kiosk_reader_post(request):
     """The kiosk's reader agent posts a sealed capture here (biometrics.readers.agent)."""
-    kiosk = Kiosk.objects.filter(serial=request.POST.get("kiosk", ""), device_id__isnull=False).first()
+    serial = request.POST.get("kiosk", "")
+    # A serial is printable and short: anything else (a NUL byte, 10,000 characters) is no kiosk's.
+    if not serial.isprintable() or len(serial) > Kiosk._meta.get_field("serial").max_length:
+        return HttpResponseForbidden()
+    kiosk = Kiosk.objects.filter(serial=serial, device_id__isnull=False).first()
     sealed = request.POST.get("capture", "")
     if kiosk is None or not sealed:
         return HttpResponseForbidden()

@@ -151,10 +151,22 @@ class MinutiaeMatcher(BaseMatcher):
         return turn * ANGLE_UNITS / (2 * math.pi), dx, dy
 
 
+def matcher_chosen() -> str | None:
+    """FINGERPRINT_MATCHER as the settings give it: None when a deployment left it unset
+    (production reads it with no default; the deploy check biometrics.E005 refuses that)."""
+    from django.conf import settings
+
+    return getattr(settings, "FINGERPRINT_MATCHER", None) or None
+
+
+def matcher_path() -> str:
+    return matcher_chosen() or DEFAULT_MATCHER
+
+
 def get_matcher(path: str | None = None) -> BaseMatcher:
     """The matcher FINGERPRINT_MATCHER names, with FINGERPRINT_MATCH_THRESHOLD if set."""
     from django.conf import settings
     from django.utils.module_loading import import_string
 
-    matcher_class = import_string(path or getattr(settings, "FINGERPRINT_MATCHER", DEFAULT_MATCHER))
+    matcher_class = import_string(path or matcher_path())
     return matcher_class(threshold=getattr(settings, "FINGERPRINT_MATCH_THRESHOLD", None))

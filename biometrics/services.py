@@ -11,7 +11,9 @@ from django.views.decorators.debug import sensitive_variables
 
 from absher.audit import audit_record
 from accounts import lockout
+from accounts import selectors as account_selectors
 from accounts import services as account_services
+from accounts.exceptions import InvalidCredentials
 from accounts.models import User
 from civil_affairs.services_registry import fingerprint_encrypt, person_fingerprint_reference
 
@@ -19,7 +21,7 @@ from . import flows
 from .credentials import capture_open, seal_open
 from .exceptions import FingerprintLocked, MatchExpired, NoReference
 from .matching import get_matcher
-from .models import EnrollmentAttempt, Kiosk, MatchThrottle, PendingCapture
+from .models import EnrollmentAttempt, EnrollmentPurpose, Kiosk, MatchThrottle, PendingCapture
 
 KIOSK_METHOD = "kiosk_fingerprint"
 HEARTBEAT_EVERY = timedelta(seconds=30)
@@ -128,7 +130,8 @@ class MatchOutcome:
 
 
 def _account_of(national_id: str) -> User | None:
-    return User.objects.filter(person__national_id=national_id).first()
+    # A registration still waiting for its SMS code is nobody's account (QUALITY 26).
+    return account_selectors.account_for_national_id(national_id)
 
 
 @sensitive_variables("capture", "reference", "sealed_capture")
@@ -208,6 +211,27 @@ def _matched_attempt(*, attempt_id: int, user_id: int, now: datetime) -> Enrollm
 # --- what a match opens -------------------------------------------------------------------
 
 
+def kiosk_sign_in_begin(
+    *, kiosk: Kiosk, user_id: int, attempt_id: int, identifier: str, password: str, client_address: str
+) -> account_services.LoginChallenge:
+    """The password step of the activation: only the account whose finger matched may sign in
+    here, whatever identifier is typed (another account's gets the answer a wrong password gets,
+    and no code). A kiosk has its own, higher per-address limits."""
+    if not EnrollmentAttempt.objects.filter(
+        pk=attempt_id, account_id=user_id, result=EnrollmentAttempt.Result.MATCH, completed_at=None,
+        at__gt=timezone.now() - flows.flow_max_age(),
+    ).exists():
+        raise MatchExpired()
+    named = account_selectors.user_by_identifier(identifier)
+    if named is None or named.pk != user_id:
+        audit_record(action="kiosk_sign_in_other_account", subject_label=identifier[:64], client_address=client_address,
+                     kiosk=kiosk.serial)
+        raise InvalidCredentials()
+    return account_services.login_begin(
+        identifier=identifier, password=password, client_address=client_address, shared_device=True
+    )
+
+
 def kiosk_activation_complete(
     *, kiosk: Kiosk, user_id: int, attempt_id: int, challenge, code: str, client_address: str
 ) -> User:
@@ -240,4 +264,56 @@ def kiosk_mobile_change_complete(
         method=KIOSK_METHOD,
     )
     EnrollmentAttempt.objects.filter(pk=attempt_id, completed_at=None).update(completed_at=timezone.now())
+    return user
+
+
+# --- the ID's owner takes over an account someone else registered ---------------------------
+
+
+def takeover_applies(user: User, *, purpose: str) -> bool:
+    """Whether the finger's owner takes the account over rather than signs in to it.
+
+    A `registered` account may have been set up by someone else with their own mobile: at a lost
+    mobile (the owner does not have the account's number), or when a takeover was begun and not
+    finished (its password is void), the owner takes it over. At an activation the owner may
+    also say the account's number is not theirs (the mobile step).
+    """
+    from accounts.models import AccountState
+
+    if user.state != AccountState.REGISTERED:
+        return False
+    return purpose == EnrollmentPurpose.MOBILE_CHANGE or not user.has_usable_password()
+
+
+def kiosk_takeover_mobile(
+    *, kiosk: Kiosk, user_id: int, attempt_id: int, challenge, code: str, new_mobile: str, client_address: str
+) -> User:
+    """The code sent to the owner's number, typed at the kiosk: the account is theirs from now
+    (accounts.services.account_claim_mobile voids what the other person set)."""
+    now = timezone.now()
+    with transaction.atomic():
+        _matched_attempt(attempt_id=attempt_id, user_id=user_id, now=now)
+    return account_services.account_claim_mobile(
+        user_id=user_id, challenge=challenge, code=code, new_mobile=new_mobile, client_address=client_address,
+        method=KIOSK_METHOD, reason=f"claimed by the ID's owner: fingerprint at kiosk {kiosk.serial}",
+    )
+
+
+@sensitive_variables("password")
+def kiosk_takeover_complete(
+    *, kiosk: Kiosk, user_id: int, attempt_id: int, username: str, password: str, client_address: str
+) -> User:
+    """The owner's own username and password, then the activation, in one transaction."""
+    now = timezone.now()
+    reason = f"claimed by the ID's owner: fingerprint at kiosk {kiosk.serial}"
+    with transaction.atomic():
+        attempt = _matched_attempt(attempt_id=attempt_id, user_id=user_id, now=now)
+        user = account_services.account_claim_credentials(
+            user_id=user_id, username=username, password=password, client_address=client_address, reason=reason,
+        )
+        user = account_services.account_activate(
+            user=user, actor=None, method=KIOSK_METHOD, reason=reason, client_address=client_address
+        )
+        attempt.completed_at = now
+        attempt.save(update_fields=["completed_at"])
     return user

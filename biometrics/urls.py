@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from absher import converters  # noqa: F401  (registers the identifiers' shapes)
+
 from . import kiosk_views as kiosk
 from . import views
 
@@ -24,6 +26,7 @@ urlpatterns = [
     path("kiosk/sign-in/code/", kiosk.step_view(kiosk.LoginCodeStep), name="kiosk-login-code"),
     path("kiosk/new-mobile/", kiosk.step_view(kiosk.NewMobileStep), name="kiosk-new-mobile"),
     path("kiosk/new-mobile/code/", kiosk.step_view(kiosk.NewMobileCodeStep), name="kiosk-new-mobile-code"),
+    path("kiosk/claim/", kiosk.step_view(kiosk.ClaimStep), name="kiosk-claim"),
     path("kiosk/code/resend/", kiosk.kiosk_code_resend, name="kiosk-code-resend"),
     path("kiosk/done/", kiosk.step_view(kiosk.DoneStep), name="kiosk-done"),
     path("kiosk/stop/", kiosk.step_view(kiosk.StopStep), name="kiosk-stop"),
@@ -31,6 +34,6 @@ urlpatterns = [
     # Kiosk operators (staff).
     path("kiosk/provision/", views.kiosk_provision, name="kiosk-provision"),
     path("kiosk/operator/", views.operator_kiosks, name="operator-kiosks"),
-    path("kiosk/operator/<int:pk>/end-session/", views.operator_session_end, name="operator-session-end"),
-    path("kiosk/operator/<int:pk>/service/", views.operator_service, name="operator-service"),
+    path("kiosk/operator/<id:pk>/end-session/", views.operator_session_end, name="operator-session-end"),
+    path("kiosk/operator/<id:pk>/service/", views.operator_service, name="operator-service"),
 ]

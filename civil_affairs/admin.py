@@ -5,7 +5,9 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from absher.admin_site import ReadOnlyModelAdmin
 from absher.request_info import client_address
 
-from . import services
+from . import person_rules, services, services_registry
 from .exceptions import InboxError
 from .inbox import RequestNotAllowed
 from .models import (
@@ -53,20 +55,161 @@ def staff_departments(user) -> set[str] | None:
     return {GROUP_DEPARTMENTS[name] for name in names if name in GROUP_DEPARTMENTS}
 
 
+class PersonRecordForm(forms.Form):
+    """The facts staff may change in a registry record (or type for a new one), and why.
+
+    Parents are typed as ID numbers; the rules themselves are checked by the service.
+    """
+
+    def __init__(self, *args, person: Person | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        names = list(services_registry.EDITABLE_FIELDS)
+        if person is None:
+            names.insert(0, "national_id")
+        for name in names:
+            model_field = Person._meta.get_field(name)
+            if name in ("father", "mother"):
+                field = forms.CharField(
+                    label=_("Father's ID number") if name == "father" else _("Mother's ID number"), required=False,
+                    max_length=10, help_text=_("Leave empty when not known."),
+                )
+            elif isinstance(model_field, models.DateField):
+                field = model_field.formfield(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+            else:
+                field = model_field.formfield()
+            if name in ("national_id", "father", "mother"):
+                field.widget.attrs.update(inputmode="numeric", autocomplete="off", dir="ltr")
+            self.fields[name] = field
+            if person is not None:
+                value = getattr(person, name)
+                self.initial[name] = value.national_id if isinstance(value, Person) else value
+        self.fields["reason"] = forms.CharField(
+            label=_("Reason for the change"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+            help_text=_("Kept in the audit trail with the old and the new values."),
+            error_messages={"required": _("Write the reason for the change: the audit trail keeps it.")},
+        )
+
+    def _parent(self, name: str):
+        national_id = (self.cleaned_data.get(name) or "").strip()
+        if not national_id:
+            return None
+        parent = Person.objects.filter(national_id=national_id).first()
+        if parent is None:
+            violation = person_rules.Violation(name, "parent_unknown", {"id": national_id})
+            raise forms.ValidationError(violation.message(), code=violation.code)
+        return parent
+
+    def clean_father(self):
+        return self._parent("father")
+
+    def clean_mother(self):
+        return self._parent("mother")
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields if name != "reason"}
+
+    def add_refusal(self, refusal: services_registry.PersonChangeRefused) -> None:
+        for violation in refusal.violations:
+            field = violation.field if violation.field in self.fields else None
+            self.add_error(field, forms.ValidationError(violation.message(), code=violation.code))
+
+
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
+    """The registry, read-only here: changes go through civil_affairs.services_registry with a reason
+    (the "Change registry record" page, for those with the change permission: supervisors)."""
+
     list_display = ("national_id", "name_en", "name_ar", "sex", "birth_date", "nationality", "status", "national_id_issued")
     list_filter = ("status", "sex", "nationality", "national_id_issued")
     search_fields = ("=national_id", "name_en", "name_ar")
-    raw_id_fields = ("father", "mother")
     list_select_related = True
     show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        # The record page is for reading; the change page below calls the audited service.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A person leaves the registry by a status (deceased, ID cancelled), never by deletion.
+        return False
+
+    def may_change_record(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/record/",
+                self.admin_site.admin_view(self.record_change_view),
+                name="civil_affairs_person_record_change",
+            ),
+        ] + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         person = self.get_object(request, object_id)
         if person is not None:
             services.staff_view_record(staff=request.user, person=person, what=PersonDataAccess.What.REGISTRY_RECORD, reason="civil registry (admin)")
+            if self.may_change_record(request):
+                extra_context = {
+                    **(extra_context or {}),
+                    "record_change_url": reverse("admin:civil_affairs_person_record_change", args=[person.pk]),
+                }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _form_page(self, request, *, form, title, obj=None, back_url, lead=""):
+        context = {
+            **self.admin_site.each_context(request), "title": title, "form": form, "obj": obj, "opts": self.opts,
+            "back_url": back_url, "lead": lead,
+        }
+        return TemplateResponse(request, "admin/identity_change_form.html", context)
+
+    def record_change_view(self, request, object_id):
+        person = self.get_object(request, object_id)
+        if person is None:
+            raise Http404
+        if not self.may_change_record(request):
+            raise PermissionDenied
+        back_url = reverse("admin:civil_affairs_person_change", args=[person.pk])
+        form = PersonRecordForm(request.POST if request.method == "POST" else None, person=person)
+        if request.method == "POST" and form.is_valid():
+            try:
+                updated = services_registry.person_update(
+                    person=person, changes=form.values(), actor=request.user, reason=form.cleaned_data["reason"],
+                    client_address=client_address(request),
+                )
+            except services_registry.PersonChangeRefused as refusal:
+                form.add_refusal(refusal)
+            else:
+                if updated.updated_at != person.updated_at:
+                    self.message_user(request, _("The registry record was changed."), messages.SUCCESS)
+                else:
+                    self.message_user(request, _("Nothing was different: the record was not changed."), messages.INFO)
+                return HttpResponseRedirect(back_url)
+        elif request.method != "POST":
+            services.staff_view_record(staff=request.user, person=person, what=PersonDataAccess.What.REGISTRY_RECORD, reason="civil registry change (admin)")
+        return self._form_page(
+            request, form=form, obj=person, back_url=back_url, title=_("Change registry record"),
+            lead=_("Every change is kept in the audit trail with the old and the new values, who made it and why."),
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        back_url = reverse("admin:civil_affairs_person_changelist")
+        form = PersonRecordForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                person = services_registry.person_create(
+                    values=form.values(), actor=request.user, reason=form.cleaned_data["reason"],
+                    client_address=client_address(request),
+                )
+            except services_registry.PersonChangeRefused as refusal:
+                form.add_refusal(refusal)
+            else:
+                self.message_user(request, _("The person was added to the registry."), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:civil_affairs_person_change", args=[person.pk]))
+        return self._form_page(request, form=form, back_url=back_url, title=_("Add a person to the registry"))
 
 
 class RequirementInline(admin.TabularInline):

@@ -68,28 +68,59 @@ class Person(models.Model):
     def is_living(self) -> bool:
         return self.status == self.Status.LIVING
 
-    def clean(self):
-        """What staff type in the admin obeys the same facts the import checks."""
-        from django.core.exceptions import ValidationError
+    def rule_violations(self, *, today):
+        """The registry's rules (civil_affairs.person_rules) for this row, its parents and its children."""
+        from . import person_rules as rules
 
-        errors = {}
-        if self.nationality and (len(self.nationality) != 2 or not self.nationality.isalpha()):
-            errors["nationality"] = _("Use the two-letter country code, e.g. SA.")
-        self.nationality = (self.nationality or "").upper()
-        if self.father_id and self.father.sex != self.Sex.MALE:
-            errors["father"] = _("The father must be male.")
-        if self.mother_id and self.mother.sex != self.Sex.FEMALE:
-            errors["mother"] = _("The mother must be female.")
-        for parent_field in ("father", "mother"):
-            parent = getattr(self, parent_field) if getattr(self, f"{parent_field}_id") else None
-            if parent is not None and self.pk and parent.pk == self.pk:
-                errors[parent_field] = _("A person cannot be their own parent.")
-            elif parent is not None and self.birth_date and parent.birth_date >= self.birth_date:
-                errors[parent_field] = _("A parent is born before the child.")
-        if self.national_id and self.national_id.startswith("2") and not self.iqama_expiry:
-            errors["iqama_expiry"] = _("A resident has an iqama expiry date.")
-        if errors:
-            raise ValidationError(errors)
+        def relative(person):
+            return rules.Relative(person.national_id, person.sex, person.birth_date)
+
+        facts = rules.PersonFacts(
+            national_id=self.national_id or "", name_ar=self.name_ar or "", name_en=self.name_en or "",
+            sex=self.sex or "", birth_date=self.birth_date, nationality=self.nationality or "",
+            iqama_expiry=self.iqama_expiry,
+        )
+        children = {rules.FATHER: {}, rules.MOTHER: {}}
+        if self.pk:
+            rows = (
+                Person.objects.filter(models.Q(father_id=self.pk) | models.Q(mother_id=self.pk))
+                .exclude(pk=self.pk)
+                .values_list("national_id", "birth_date", "father_id", "mother_id")
+            )
+            for national_id, birth_date, father_pk, mother_pk in rows:
+                if father_pk == self.pk:
+                    children[rules.FATHER][national_id] = birth_date
+                if mother_pk == self.pk:
+                    children[rules.MOTHER][national_id] = birth_date
+        return rules.person_violations(
+            facts,
+            today=today,
+            father=relative(self.father) if self.father_id else None,
+            mother=relative(self.mother) if self.mother_id else None,
+            children_as_father=children[rules.FATHER],
+            children_as_mother=children[rules.MOTHER],
+        )
+
+    def clean(self):
+        """The same rules as the import and the staff change (civil_affairs.person_rules).
+
+        What the fields' own checks already report (blank, choices, length) is not said twice.
+        """
+        from django.utils import timezone
+
+        from .person_rules import as_validation_error
+
+        self.nationality = (self.nationality or "").strip().upper()
+        violations = [
+            violation
+            for violation in self.rule_violations(today=timezone.localdate())
+            if not (
+                violation.code in {"sex", "name_too_long"}
+                or (violation.code in {"name_ar_missing", "name_en_missing"} and not getattr(self, violation.field))
+            )
+        ]
+        if violations:
+            raise as_validation_error(violations)
 
     def display_name(self, language: str) -> str:
         return self.name_ar if language == "ar" else self.name_en

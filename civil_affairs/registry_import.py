@@ -1,8 +1,12 @@
 """Loading the civil registry from a CSV file: parse and check every row, then write all or nothing.
 
 The checks are pure (no ORM, no clock): what they need of the registry is passed in as
-`RegistryPerson` facts and `today` is a parameter. Only `registry_import` and
-`person_records_upsert` touch the database, each in one transaction.
+`RegistryPerson` facts and `today` is a parameter. The rules a person obeys are those of
+`civil_affairs.person_rules`, which `Person.clean` and `person_update` apply too; this module
+only reads the file's text into facts (dates, yes/no, columns) and checks what is particular
+to a file (one line per person, parents found in the file or the registry). Only
+`registry_import` and `person_records_upsert` touch the database, each in one transaction;
+`registry_import` writes one audit row per file (its SHA-256, the counts and the people changed).
 
 The file's header is exactly `CSV_HEADER`; `sex` is M or F, dates are YYYY-MM-DD,
 `national_id_issued` is yes or no, and father_id, mother_id and iqama_expiry may be empty.
@@ -10,20 +14,24 @@ Line numbers are those of the file (the header is line 1).
 """
 
 import csv
+import dataclasses
+import hashlib
 import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .identity import CITIZEN, RESIDENT, id_kind, validate_id_number
+from absher.audit import audit_record
+
+from . import person_rules as rules
 from .models import Person
+from .person_rules import CITIZEN_NATIONALITY, NAME_MAX  # noqa: F401  (the import's format names them)
 
 CSV_HEADER = (
     "national_id",
@@ -37,8 +45,6 @@ CSV_HEADER = (
     "national_id_issued",
     "iqama_expiry",
 )
-NAME_MAX = 200
-CITIZEN_NATIONALITY = "SA"
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YES_NO = {"yes": True, "no": False}
 _PERSON_FIELDS = ("name_ar", "name_en", "sex", "birth_date", "nationality", "national_id_issued", "iqama_expiry")
@@ -89,6 +95,8 @@ class RegistryPerson:
     # Children outside the file keep naming this person as father or mother.
     child_ids_as_father: frozenset[str] = frozenset()
     child_ids_as_mother: frozenset[str] = frozenset()
+    # Their dates of birth (a parent stays born before each child).
+    child_birth_dates: Mapping[str, date] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -97,6 +105,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    created_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+    sha256: str = ""
 
     @property
     def ok(self) -> bool:
@@ -165,93 +176,74 @@ def _parse_date(value: str) -> date | None:
         return None
 
 
-def _id_error(number: str) -> ValidationError | None:
-    try:
-        validate_id_number(number)
-    except ValidationError as error:
-        return error
-    return None
+# The order in which a line's errors are reported: the columns' order.
+_FIELD_ORDER = ("national_id", "name_ar", "name_en", "sex", "birth_date", "nationality", "national_id_issued",
+                "iqama_expiry", "father", "mother")
+_COLUMN = {"father": "father_id", "mother": "mother_id"}
+
+
+def _violation_error(line: int, violation: rules.Violation, cells: Mapping[str, str]) -> RowError:
+    """A broken registry rule as an error of the file's line, naming the column and what it holds."""
+    column = _COLUMN.get(violation.field, violation.field)
+    value = cells.get(column, "")
+    if len(value) > 40:
+        value = value[:40] + "…"
+    if value:
+        message = _("%(column)s %(value)r: %(error)s") % {"column": column, "value": value, "error": violation.message()}
+    else:
+        message = _("%(column)s: %(error)s") % {"column": column, "error": violation.message()}
+    return RowError(line, violation.code, message)
 
 
 def _check_row(row: RawRow, *, today: date) -> tuple[PersonRecord | None, list[RowError]]:
-    """The checks that need only the row itself."""
+    """The checks that need only the row itself: read the cells, then the registry's own rules."""
     cells, line = row.cells, row.line
-    errors: list[RowError] = []
-
-    def fail(code: str, message: str) -> None:
-        errors.append(RowError(line, code, message))
-
-    national_id = cells["national_id"]
-    id_error = _id_error(national_id)
-    if id_error is not None:
-        fail(id_error.code, _("national_id %(value)r: %(error)s") % {"value": national_id, "error": id_error.messages[0]})
-    kind = id_kind(national_id) if id_error is None else None
-
-    for name, missing in (
-        ("name_ar", _("The Arabic name (name_ar) is empty.")),
-        ("name_en", _("The English name (name_en) is empty.")),
-    ):
-        if not cells[name]:
-            fail(f"{name}_missing", missing)
-        elif len(cells[name]) > NAME_MAX:
-            fail("name_too_long", _("%(column)s is longer than %(max)d characters.") % {"column": name, "max": NAME_MAX})
-
-    sex = cells["sex"]
-    if sex not in Person.Sex.values:
-        fail("sex", _("sex must be M or F, not %(value)r.") % {"value": sex})
+    unreadable: dict[str, RowError] = {}  # a cell that cannot be read is reported once, as that
 
     birth_date = _parse_date(cells["birth_date"])
     if birth_date is None:
-        fail("birth_date_format", _("birth_date %(value)r is not a date YYYY-MM-DD.") % {"value": cells["birth_date"]})
-    elif birth_date > today:
-        fail("birth_date_future", _("birth_date %(value)s is in the future.") % {"value": birth_date.isoformat()})
-
-    nationality = cells["nationality"]
-    if not re.fullmatch(r"[A-Z]{2}", nationality):
-        fail("nationality", _("nationality must be two capital letters (ISO 3166), not %(value)r.") % {"value": nationality})
-    elif kind == CITIZEN and nationality != CITIZEN_NATIONALITY:
-        fail(
-            "citizen_nationality",
-            _("An ID number starting with 1 is a citizen's: nationality must be %(code)s.") % {"code": CITIZEN_NATIONALITY},
+        unreadable["birth_date"] = RowError(
+            line, "birth_date_format", _("birth_date %(value)r is not a date YYYY-MM-DD.") % {"value": cells["birth_date"]}
         )
-
     issued = _YES_NO.get(cells["national_id_issued"])
     if issued is None:
-        fail("national_id_issued", _("national_id_issued must be yes or no, not %(value)r.") % {"value": cells["national_id_issued"]})
-
+        unreadable["national_id_issued"] = RowError(
+            line, "national_id_issued",
+            _("national_id_issued must be yes or no, not %(value)r.") % {"value": cells["national_id_issued"]},
+        )
     iqama_expiry = None
     if cells["iqama_expiry"]:
         iqama_expiry = _parse_date(cells["iqama_expiry"])
         if iqama_expiry is None:
-            fail("iqama_expiry_format", _("iqama_expiry %(value)r is not a date YYYY-MM-DD.") % {"value": cells["iqama_expiry"]})
-        elif kind == CITIZEN:
-            fail("citizen_iqama", _("A citizen (ID starting with 1) has no iqama: leave iqama_expiry empty."))
-    elif kind == RESIDENT:
-        fail("iqama_expiry_missing", _("A resident (iqama number starting with 2) needs an iqama_expiry."))
-
-    for name in ("father_id", "mother_id"):
-        parent_id = cells[name]
-        if not parent_id:
-            continue
-        parent_error = _id_error(parent_id)
-        if parent_error is not None:
-            fail(
-                "parent_id_invalid",
-                _("%(column)s %(value)r: %(error)s") % {"column": name, "value": parent_id, "error": parent_error.messages[0]},
+            unreadable["iqama_expiry"] = RowError(
+                line, "iqama_expiry_format",
+                _("iqama_expiry %(value)r is not a date YYYY-MM-DD.") % {"value": cells["iqama_expiry"]},
             )
-        elif parent_id == national_id:
-            fail("parent_is_self", _("A person is not their own parent (%(column)s).") % {"column": name})
+
+    facts = rules.PersonFacts(
+        national_id=cells["national_id"], name_ar=cells["name_ar"], name_en=cells["name_en"], sex=cells["sex"],
+        birth_date=birth_date, nationality=cells["nationality"], iqama_expiry=iqama_expiry,
+    )
+    violations = rules.own_violations(facts, today=today)
+    for role in (rules.FATHER, rules.MOTHER):
+        violations += rules.parent_id_violations(
+            national_id=facts.national_id, role=role, parent_id=cells[_COLUMN[role]]
+        )
+    found = list(unreadable.items())
+    found += [(v.field, _violation_error(line, v, cells)) for v in violations if v.field not in unreadable]
+    found.sort(key=lambda item: _FIELD_ORDER.index(item[0]))
+    errors = [error for _name, error in found]
 
     if errors:
         return None, errors
     return (
         PersonRecord(
-            national_id=national_id,
-            name_ar=cells["name_ar"],
-            name_en=cells["name_en"],
-            sex=sex,
+            national_id=facts.national_id,
+            name_ar=facts.name_ar,
+            name_en=facts.name_en,
+            sex=facts.sex,
             birth_date=birth_date,
-            nationality=nationality,
+            nationality=facts.nationality,
             father_id=cells["father_id"],
             mother_id=cells["mother_id"],
             national_id_issued=issued,
@@ -291,64 +283,46 @@ def registry_validate(
     in_file = {record.national_id: record for _row, record in checked if record is not None}
     ids_in_file = set(first_line)
 
-    def facts(national_id: str) -> tuple[str, date] | None:
+    def facts(national_id: str) -> rules.Relative | None:
         # The file's line wins over the registry: it is what the registry will hold.
         if national_id in in_file:
-            return in_file[national_id].sex, in_file[national_id].birth_date
+            return rules.Relative(national_id, in_file[national_id].sex, in_file[national_id].birth_date)
         if national_id in registry and national_id not in ids_in_file:
-            return registry[national_id].sex, registry[national_id].birth_date
+            return rules.Relative(national_id, registry[national_id].sex, registry[national_id].birth_date)
         return None
 
     for row, record in checked:
         if record is None:
             continue
-        for name, parent_id, sex, sex_code, sex_message in (
-            ("father_id", record.father_id, Person.Sex.MALE, "father_not_male", _("The father %(id)s is not male.")),
-            ("mother_id", record.mother_id, Person.Sex.FEMALE, "mother_not_female", _("The mother %(id)s is not female.")),
-        ):
+        for role, parent_id in ((rules.FATHER, record.father_id), (rules.MOTHER, record.mother_id)):
             if not parent_id:
                 continue
             if parent_id not in ids_in_file and parent_id not in registry:
+                column = _COLUMN[role]
                 errors.append(
                     RowError(
                         row.line,
                         "parent_unknown",
-                        _("%(column)s %(id)s is neither in this file nor in the registry.") % {"column": name, "id": parent_id},
+                        _("%(column)s %(id)s is neither in this file nor in the registry.") % {"column": column, "id": parent_id},
                     )
                 )
                 continue
             parent = facts(parent_id)
             if parent is None:
                 continue  # the parent's own line has errors, reported there
-            parent_sex, parent_birth = parent
-            if parent_sex != sex:
-                errors.append(RowError(row.line, sex_code, sex_message % {"id": parent_id}))
-            if parent_birth >= record.birth_date:
-                errors.append(
-                    RowError(
-                        row.line,
-                        "parent_not_older",
-                        _("%(column)s %(id)s is not born before this person.") % {"column": name, "id": parent_id},
-                    )
-                )
+            for violation in rules.parent_violations(role=role, child_birth=record.birth_date, parent=parent):
+                errors.append(_violation_error(row.line, violation, row.cells))
         existing = registry.get(record.national_id)
         if existing is not None:
             # Children not in the file keep pointing at this person as father or mother.
-            fathered = existing.child_ids_as_father - ids_in_file
-            mothered = existing.child_ids_as_mother - ids_in_file
-            if (fathered and record.sex != Person.Sex.MALE) or (mothered and record.sex != Person.Sex.FEMALE):
-                errors.append(
-                    RowError(
-                        row.line,
-                        "sex_conflicts_children",
-                        _("The registry names %(id)s as the %(role)s of %(child)s: the sex cannot change.")
-                        % {
-                            "id": record.national_id,
-                            "role": _("father") if fathered else _("mother"),
-                            "child": sorted(fathered or mothered)[0],
-                        },
-                    )
-                )
+            births = existing.child_birth_dates
+            for violation in rules.children_violations(
+                sex=record.sex,
+                birth_date=record.birth_date,
+                children_as_father={child: births.get(child) for child in existing.child_ids_as_father - ids_in_file},
+                children_as_mother={child: births.get(child) for child in existing.child_ids_as_mother - ids_in_file},
+            ):
+                errors.append(_violation_error(row.line, violation, row.cells))
 
     errors.sort(key=lambda error: error.line)
     records = [record for _row, record in checked if record is not None]
@@ -400,16 +374,19 @@ def registry_facts(national_ids: Iterable[str]) -> dict[str, RegistryPerson]:
     fathered: dict[int, set[str]] = {}
     mothered: dict[int, set[str]] = {}
     children = Person.objects.filter(Q(father_id__in=by_pk) | Q(mother_id__in=by_pk)).values_list(
-        "national_id", "father_id", "mother_id"
+        "national_id", "birth_date", "father_id", "mother_id"
     )
-    for child_id, father_pk, mother_pk in children:
+    births: dict[str, date] = {}
+    for child_id, child_birth, father_pk, mother_pk in children:
+        births[child_id] = child_birth
         if father_pk in by_pk:
             fathered.setdefault(father_pk, set()).add(child_id)
         if mother_pk in by_pk:
             mothered.setdefault(mother_pk, set()).add(child_id)
     return {
         national_id: RegistryPerson(
-            national_id, sex, birth, frozenset(fathered.get(pk, ())), frozenset(mothered.get(pk, ()))
+            national_id, sex, birth, frozenset(fathered.get(pk, ())), frozenset(mothered.get(pk, ())),
+            {child: births[child] for child in fathered.get(pk, set()) | mothered.get(pk, set())},
         )
         for pk, (national_id, sex, birth) in by_pk.items()
     }
@@ -457,20 +434,54 @@ def person_records_upsert(records: list[PersonRecord]) -> ImportResult:
                 changed.append(person)
         Person.objects.bulk_update(new_with_parents, ["father", "mother"], batch_size=500)
         Person.objects.bulk_update(changed, [*_PERSON_FIELDS, "father", "mother", "status", "updated_at"], batch_size=500)
-    return ImportResult(created=len(new), updated=len(changed), unchanged=len(wanted) - len(new) - len(changed))
+    return ImportResult(
+        created=len(new),
+        updated=len(changed),
+        unchanged=len(wanted) - len(new) - len(changed),
+        created_ids=sorted(person.national_id for person in new),
+        updated_ids=sorted(person.national_id for person in changed),
+    )
 
 
-def registry_import(*, text: str, today: date) -> ImportResult:
-    """Check a registry CSV file and, if no line has an error, load it (all of it, or nothing)."""
+def file_digest(text: str) -> str:
+    """The SHA-256 of a file's text as UTF-8 (the command gives the digest of the bytes it read)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def registry_import(
+    *, text: str, today: date, sha256: str = "", source: str = "", actor=None, client_address: str | None = None
+) -> ImportResult:
+    """Check a registry CSV file and, if no line has an error, load it (all of it, or nothing).
+
+    Every run leaves one audit row: `registry_imported` with the file's SHA-256, the counts and
+    the ID numbers of the people created and updated, or `registry_import_refused` with the
+    number of errors when nothing was loaded. `source` names the file (its name, not its path).
+    """
+    sha256 = sha256 or file_digest(text)
+
+    def refused(errors: list[RowError]) -> ImportResult:
+        audit_record(
+            action="registry_import_refused", actor=actor, subject_label=source[:64], client_address=client_address,
+            sha256=sha256, file=source, errors=len(errors), lines=sorted({error.line for error in errors})[:100],
+        )
+        return ImportResult(errors=errors, sha256=sha256)
+
     rows, errors = registry_parse(text)
-    if any(error.line == 1 for error in errors):
-        return ImportResult(errors=errors)  # without a good header no line can be read
     with transaction.atomic():
+        if any(error.line == 1 for error in errors):
+            return refused(errors)  # without a good header no line can be read
         # Read and write in one transaction so that the registry cannot change in between.
         ids = referenced_ids(rows)
         list(Person.objects.select_for_update().filter(national_id__in=ids).values_list("pk", flat=True))
         records, row_errors = registry_validate(rows, today=today, registry=registry_facts(ids))
         errors = sorted(errors + row_errors, key=lambda error: error.line)
         if errors:
-            return ImportResult(errors=errors)
-        return person_records_upsert(records)
+            return refused(errors)
+        result = person_records_upsert(records)
+        result.sha256 = sha256
+        audit_record(
+            action="registry_imported", actor=actor, subject_label=source[:64], client_address=client_address,
+            sha256=sha256, file=source, created=result.created, updated=result.updated, unchanged=result.unchanged,
+            created_ids=result.created_ids, updated_ids=result.updated_ids,
+        )
+    return result

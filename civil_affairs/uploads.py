@@ -6,6 +6,9 @@ declared type. Images are decoded and re-encoded with Pillow so that nothing rid
 checks. Every file then goes through the malware scanner (`civil_affairs.scanning`); if the
 scanner cannot answer, the file is refused.
 
+A file whose name ends in .pdf but whose bytes are none of the three is refused as `not_real_pdf`
+(a renamed file), anything else unknown as `type_not_allowed`.
+
 `check_upload` returns a `CheckedFile` or raises `UploadRefused(code, file_name)`;
 `check_uploads` checks a request's files together and raises `UploadsRefused` listing every
 refusal, so that a page can name all the bad files at once. `CheckedFile.display_name` is for
@@ -48,6 +51,10 @@ _MESSAGES = {
     "too_large": gettext_noop("%(name)s: a file can be at most %(limit)s MB."),
     "too_many_files": gettext_noop("You can attach at most %(limit)s files."),
     "type_not_allowed": gettext_noop("%(name)s: only PDF, JPEG and PNG files can be attached."),
+    "not_real_pdf": gettext_noop(
+        "%(name)s: this file is not a real PDF. Its name ends in .pdf but its content is another kind of file "
+        "(perhaps it was renamed). Open it and save or print it as PDF, then attach it again."
+    ),
     "web_content": gettext_noop("%(name)s: the file contains web page code and cannot be accepted."),
     "pdf_active_content": gettext_noop(
         "%(name)s: the PDF contains scripts, attachments or automatic actions. Print it to a new PDF and try again."
@@ -490,7 +497,8 @@ def check_upload(uploaded, *, scanner: BaseScanner | None = None) -> CheckedFile
 
     content_type = _sniff(data)
     if content_type is None:
-        raise UploadRefused("type_not_allowed", name)
+        # A document or a page renamed to "x.pdf" is told so: "only PDF..." would puzzle its sender.
+        raise UploadRefused("not_real_pdf" if name.lower().endswith(".pdf") else "type_not_allowed", name)
     if _WEB_CONTENT.search(data):
         raise UploadRefused("web_content", name)
     if content_type == PDF:

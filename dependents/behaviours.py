@@ -17,7 +17,7 @@ from .forms import AddDependentForm
 from .models import GuardianLink
 
 NOT_IN_REGISTRY = "not_in_registry"
-PENDING_REQUEST = "pending_request"
+PENDING_REQUEST = eligibility.PENDING_REQUEST
 FIELD = "dependent_national_id"
 
 
@@ -36,8 +36,10 @@ def reason_text(code: str, decision: eligibility.Decision | None = None) -> str:
             "date": dual_date(decision.eligible_from)
         }
     if code == eligibility.MALE_18_OR_OVER and decision is not None and decision.eligible_until:
+        # No brackets round the date: dual_date already puts the Hijri date in brackets.
         return gettext(
-            "A son can be added only before his 18th birthday (%(date)s). He can now register his own account."
+            "A son can be added only before his 18th birthday. He turned 18 on %(date)s and can now register his "
+            "own account."
         ) % {"date": dual_date(decision.eligible_until)}
     texts = {
         eligibility.NOT_LIVING: gettext("The civil registry does not record this person as living."),
@@ -46,7 +48,9 @@ def reason_text(code: str, decision: eligibility.Decision | None = None) -> str:
         eligibility.HOLDS_NATIONAL_ID: gettext("This person already holds a national ID card."),
         eligibility.HAS_ACCOUNT: gettext("This person already has an account on the portal."),
         eligibility.ALREADY_ADDED: gettext("This person has already been added as a dependent."),
-        PENDING_REQUEST: gettext("You already have a request to add this person that is being processed."),
+        eligibility.PENDING_REQUEST: gettext(
+            "A request to add this person as a dependent is already being handled. A new one can be filed once it is closed."
+        ),
     }
     return texts[code]
 
@@ -64,8 +68,11 @@ def _refusal(reasons: tuple[str, ...], decision: eligibility.Decision | None = N
     )
 
 
-def _decide(*, applicant, person, today: date) -> tuple[tuple[str, ...], eligibility.Decision]:
+def _decide(*, applicant, person, today: date, filing: bool) -> tuple[tuple[str, ...], eligibility.Decision]:
     """The rule's decision, and the reasons to tell this applicant.
+
+    `filing`: an open request for the person, by either parent, stands in the way of a new one
+    (at approval the open request is the one being decided).
 
     Someone who is not the person's parent learns only that: the other reasons would tell a
     stranger the person's age, documents, account or death.
@@ -75,6 +82,7 @@ def _decide(*, applicant, person, today: date) -> tuple[tuple[str, ...], eligibi
         candidate=selectors.candidate_facts(person),
         guardian_national_id=guardian,
         already_added=selectors.dependent_already_added(person),
+        open_request=filing and selectors.add_request_open(person=person),
         today=today,
     )
     if eligibility.NOT_PARENT in decision.reasons:
@@ -99,12 +107,13 @@ class AddDependentRequest(RequestBehaviour):
 
     def check(self, *, applicant, data: dict, today: date) -> None:
         national_id = _national_id(data)
-        person = selectors.person_for_eligibility(national_id) if national_id else None
+        # Inside the submission's transaction, hold the child's registry row until it commits: the
+        # applicant's lock alone lets a father and a mother filing at once both find no open request.
+        lock = transaction.get_connection().in_atomic_block
+        person = selectors.person_for_eligibility(national_id, lock=lock) if national_id else None
         if person is None:
             raise _refusal((NOT_IN_REGISTRY,))
-        reasons, decision = _decide(applicant=applicant, person=person, today=today)
-        if decision.relation is not None and selectors.add_request_open(applicant=applicant, person=person):
-            reasons = (*reasons, PENDING_REQUEST)
+        reasons, decision = _decide(applicant=applicant, person=person, today=today, filing=True)
         if reasons:
             raise _refusal(reasons, decision)
 
@@ -115,7 +124,7 @@ class AddDependentRequest(RequestBehaviour):
         if person is None:
             raise _refusal((NOT_IN_REGISTRY,))
         applicant = request.applicant
-        reasons, decision = _decide(applicant=applicant, person=person, today=today)
+        reasons, decision = _decide(applicant=applicant, person=person, today=today, filing=False)
         if reasons:
             raise _refusal(reasons, decision)
         try:

@@ -10,7 +10,11 @@ The rule
     - a female from 14 years and 10 months, with no upper limit;
     - not one who holds a national ID card, already has an account on the portal, or was
       added before (to anyone);
-    - the person is living.
+    - the person is living;
+    - one request at a time per child: while an add-dependent request for the person is open
+      (submitted, in review or waiting for the citizen), by the father or the mother, no other
+      is filed. When it is rejected, withdrawn or closed, a new one may be. This is a filing
+      rule: the request being decided is itself open, so approval passes `open_request=False`.
 
 Ages count in the dependent's calendar (Hijri for citizens, Gregorian for residents), decided
 by the caller with `civil_affairs.selectors.age_calendar` and computed by the one age function
@@ -25,6 +29,8 @@ Regulations behind it
       months before the card is due, so the guardian can act on the child's behalf in time.
     - At 18 a son registers his own account (accounts' adult age), so he is added only before
       his 18th birthday; a daughter may stay under her parent's account with no upper limit.
+    - One open request per child is the portal's own rule, not a regulation's: a request from
+      the father and one from the mother for the same child would be decided twice.
 """
 
 from dataclasses import dataclass
@@ -48,8 +54,11 @@ MALE_18_OR_OVER = "male_18_or_over"
 HOLDS_NATIONAL_ID = "holds_national_id"
 HAS_ACCOUNT = "has_account"
 ALREADY_ADDED = "already_added"
+PENDING_REQUEST = "pending_request"
 #: Every reason code, in the order a decision lists them.
-REASONS = (NOT_PARENT, NOT_LIVING, TOO_YOUNG, MALE_18_OR_OVER, HOLDS_NATIONAL_ID, HAS_ACCOUNT, ALREADY_ADDED)
+REASONS = (
+    NOT_PARENT, NOT_LIVING, TOO_YOUNG, MALE_18_OR_OVER, HOLDS_NATIONAL_ID, HAS_ACCOUNT, ALREADY_ADDED, PENDING_REQUEST,
+)
 
 
 @dataclass(frozen=True)
@@ -101,8 +110,13 @@ def male_limit_date(candidate: Candidate) -> date | None:
     return ages.anniversary(candidate.birth_date, years=MALE_MAX_AGE_YEARS, calendar=candidate.age_calendar)
 
 
-def decide(*, candidate: Candidate, guardian_national_id: str, already_added: bool, today: date) -> Decision:
-    """May the person with `guardian_national_id` add `candidate` as a dependent on `today`?"""
+def decide(
+    *, candidate: Candidate, guardian_national_id: str, already_added: bool, open_request: bool, today: date
+) -> Decision:
+    """May the person with `guardian_national_id` add `candidate` as a dependent on `today`?
+
+    `open_request`: an add-dependent request for the candidate is open, whoever filed it.
+    """
     relation = relation_of(candidate, guardian_national_id)
     starts = min_age_date(candidate)
     until = male_limit_date(candidate)
@@ -114,6 +128,7 @@ def decide(*, candidate: Candidate, guardian_national_id: str, already_added: bo
         HOLDS_NATIONAL_ID: candidate.national_id_issued,
         HAS_ACCOUNT: candidate.has_account,
         ALREADY_ADDED: already_added,
+        PENDING_REQUEST: open_request,
     }
     reasons = tuple(code for code in REASONS if failed[code])
     return Decision(

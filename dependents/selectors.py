@@ -25,7 +25,8 @@ def person_for_eligibility(national_id: str, *, lock: bool = False) -> Person | 
     """The registry person, with what `candidate_facts` reads, in one query.
 
     `lock` (inside a transaction) holds the person's row, as registration does, so that two
-    approvals for one person, or an approval and the person's own registration, take turns.
+    approvals for one person, an approval and the person's own registration, or the father's
+    and the mother's submissions for one child, take turns.
     """
     people = Person.objects.filter(national_id=national_id).select_related("father", "mother", "account")
     if lock:
@@ -55,11 +56,9 @@ def dependent_already_added(person: Person) -> bool:
     return GuardianLink.objects.filter(dependent=person).exists()
 
 
-def add_request_open(*, applicant, person: Person) -> bool:
-    """Whether the applicant already has an add-dependent request for this person still being processed."""
-    return ServiceRequest.objects.filter(
-        applicant=applicant, subject=person, request_type__code=ADD_DEPENDENT, status__in=OPEN
-    ).exists()
+def add_request_open(*, person: Person) -> bool:
+    """Whether an add-dependent request for this person, by anyone, is still being processed."""
+    return ServiceRequest.objects.filter(subject=person, request_type__code=ADD_DEPENDENT, status__in=OPEN).exists()
 
 
 def dependent_requests_of(user, *, dependent_ids):

@@ -1,9 +1,14 @@
-"""System check: the payment backend named by PAYMENT_BACKEND must import at start-up."""
+"""System checks: the payment backend named by PAYMENT_BACKEND must import at start-up, and a
+deployment has its own key for the gateway's payment notifications."""
 
-from django.core.checks import Error, register
+from django.conf import settings
+from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
 
 from .payments import backend_path
+
+#: An HMAC key shorter than this is guessable offline from one signed notification.
+NOTIFICATION_KEY_MIN_LENGTH = 32
 
 
 @register()
@@ -13,4 +18,20 @@ def check_payment_backend(app_configs, **kwargs):
         import_string(path)
     except ImportError as exc:
         return [Error(f"PAYMENT_BACKEND = {path!r} does not import: {exc}", id="passports.E001")]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_payment_notification_key(app_configs, **kwargs):
+    key = getattr(settings, "PAYMENT_NOTIFICATION_KEY", "") or ""
+    if not key:
+        return [Error(
+            "PAYMENT_NOTIFICATION_KEY is not set: the gateway's payment notifications would be checked with a key "
+            "derived from SECRET_KEY, which the gateway does not have",
+            hint="Set the key agreed with the payment gateway (python -c 'import secrets; print(secrets.token_urlsafe(48))').",
+            id="passports.E002",
+        )]
+    if len(key) < NOTIFICATION_KEY_MIN_LENGTH:
+        return [Error(f"PAYMENT_NOTIFICATION_KEY is shorter than {NOTIFICATION_KEY_MIN_LENGTH} characters",
+                      id="passports.E003")]
     return []

@@ -53,6 +53,27 @@ class BillRefunded(PassportsError):
         return _("This bill was refunded: it can no longer be paid or used.")
 
 
+class BillRefundPending(PassportsError):
+    code = "bill_refund_pending"
+
+    def message(self) -> str:
+        return _("A refund of this bill is under way: it can no longer be paid or used.")
+
+
+class BillMoveNotAllowed(PassportsError):
+    """A move outside the bill status table (passports.billing.BILL_MOVES): a bug, never a user's doing."""
+
+    code = "bill_move_not_allowed"
+
+    def __init__(self, from_status: str, to_status: str):
+        super().__init__(from_status, to_status)
+        self.from_status = from_status
+        self.to_status = to_status
+
+    def message(self) -> str:
+        return _("This bill cannot change that way.")
+
+
 class PaymentDeclined(PassportsError):
     code = "payment_declined"
 
@@ -65,3 +86,12 @@ class PaymentGatewayError(PassportsError):
 
     def message(self) -> str:
         return _("The payment service could not be reached. Nothing was charged; try again later.")
+
+
+class RefundDeclined(PassportsError):
+    """The gateway refused the refund: nothing was refunded, the bill is paid again and may be refunded later."""
+
+    code = "refund_declined"
+
+    def message(self) -> str:
+        return _("The payment service refused the refund. The bill is still paid; try again later.")

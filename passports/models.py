@@ -324,9 +324,11 @@ class Bill(models.Model):
     """A bill with a SADAD-style number. The service goes ahead only once it is paid."""
 
     class Status(models.TextChoices):
+        # The allowed moves between these are passports.billing.BILL_MOVES.
         UNPAID = "unpaid", _("Waiting for payment")
         PAID = "paid", _("Paid")
         USED = "used", _("Paid and used")
+        REFUND_PENDING = "refund_pending", _("Refund under way")
         REFUNDED = "refunded", _("Refunded")
 
     number = models.CharField(_("bill number"), max_length=14, unique=True)
@@ -338,7 +340,7 @@ class Bill(models.Model):
     lines = models.JSONField(_("fee lines"), default=list)
     #: What the service needs to go ahead once paid (the form's choices, the visa number...).
     params = models.JSONField(_("service details"), default=dict)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UNPAID)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UNPAID)
     submission_key = models.UUIDField(editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -346,6 +348,11 @@ class Bill(models.Model):
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     refund_reference = models.CharField(_("refund reference"), max_length=60, blank=True)
+    #: When the payer was last sent to the gateway: reconciliation asks the gateway about such bills.
+    payment_started_at = models.DateTimeField(_("payment started at"), null=True, blank=True)
+    #: The refund under way: when it was asked for, and the idempotency key the gateway gets with every try.
+    refund_requested_at = models.DateTimeField(_("refund asked for at"), null=True, blank=True)
+    refund_key = models.CharField(_("refund idempotency key"), max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -354,11 +361,69 @@ class Bill(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["payer", "submission_key"], name="bill_one_per_submission_key"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="bill_amount_positive"),
+            models.CheckConstraint(condition=~Q(status="refund_pending") | ~Q(refund_key=""),
+                                   name="bill_refund_pending_has_key"),
         ]
-        indexes = [models.Index(fields=["payer", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["payer", "status", "-created_at"]),
+            # The reconciliation's two questions: payments started and refunds asked for, left pending.
+            models.Index(fields=["status", "payment_started_at"], name="bill_status_payment_started"),
+            models.Index(fields=["status", "refund_requested_at"], name="bill_status_refund_requested"),
+        ]
 
     def __str__(self):
         return self.number
+
+
+class PaymentNotification(models.Model):
+    """A gateway's signed server-to-server notification, kept by its id: the same id again changes
+    nothing (a replay, or the gateway retrying after losing our answer)."""
+
+    notification_id = models.CharField(_("notification id"), max_length=100, unique=True)
+    bill = models.ForeignKey(Bill, verbose_name=_("bill"), on_delete=models.PROTECT, related_name="notifications")
+    #: What the gateway said (paid, declined) and what the portal did with it.
+    status = models.CharField(_("gateway status"), max_length=20)
+    outcome = models.CharField(_("outcome"), max_length=30)
+    payment_reference = models.CharField(_("payment reference"), max_length=60, blank=True)
+    body_sha256 = models.CharField(max_length=64)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("payment notification")
+        verbose_name_plural = _("payment notifications")
+
+    def __str__(self):
+        return self.notification_id
+
+
+class SimulatedGatewayEntry(models.Model):
+    """The simulated gateway's own ledger (development and tests only): what it was paid, what it
+    declined and what it refunded. It is kept apart from the bills, as a real gateway's books are,
+    so that the portal and the gateway can disagree after a crash and reconciliation can be tried."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "payment"
+        DECLINE = "decline", "decline"
+        REFUND = "refund", "refund"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    bill_number = models.CharField(max_length=14, db_index=True)
+    reference = models.CharField(max_length=60, unique=True)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    #: A refund's idempotency key: the same key twice refunds once.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bill_number"], condition=Q(kind="payment"),
+                                    name="simulated_gateway_one_payment_per_bill"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.bill_number} {self.reference}"
 
 
 class Receipt(models.Model):

@@ -20,7 +20,7 @@ from civil_affairs import services_registry
 from civil_affairs.models import Person
 
 from . import billing, notifications, selectors
-from .exceptions import BillAlreadyUsed, BillNotPaid, ServiceRefused
+from .exceptions import BillAlreadyUsed, BillNotPaid, PassportsError, ServiceRefused
 from .models import (
     AbscondingReport,
     Bill,
@@ -350,6 +350,75 @@ def bill_fulfil(*, bill: Bill, actor, today: date | None = None, client_address:
         if receipt is None:
             raise
         return receipt
+
+
+# --- a payment confirmed: by the browser's return, the gateway's notification or reconciliation ---
+
+# What confirming a payment did (the notification's answer says it too).
+FULFILLED = "fulfilled"  # the service was carried out now
+ALREADY_FULFILLED = "already_fulfilled"  # it was before (a second arrival): nothing changed
+PAID_NOT_FULFILLED = "paid_not_fulfilled"  # paid, but the rule refuses the service today: refundable
+NOT_USABLE = "not_usable"  # a refund is under way or done: nothing changed
+AMOUNT_MISMATCH = "amount_mismatch"  # the gateway took another amount: nothing changed, staff look
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    outcome: str
+    bill: Bill
+    receipt: Receipt | None = None
+    refusal: Exception | None = None
+    #: True when this call recorded the payment (the first arrival).
+    recorded: bool = False
+
+
+def payment_confirm(*, bill: Bill, payment, actor, source: str, client_address: str = "",
+                    today: date | None = None) -> Confirmation:
+    """The gateway says `bill` is paid (a PaymentStatus): record it and carry out its service, once.
+
+    The browser's return, the gateway's notification and reconciliation all come here, in any
+    order and as often as they like: the bill's status under the holder's lock decides, and only
+    the first arrival records the payment and carries out the service.
+    """
+    with transaction.atomic(durable=True):
+        return payment_confirm_in_transaction(bill=bill, payment=payment, actor=actor, source=source,
+                                              client_address=client_address, today=today)
+
+
+def payment_confirm_in_transaction(*, bill: Bill, payment, actor, source: str, client_address: str = "",
+                                   today: date | None = None) -> Confirmation:
+    """payment_confirm inside the caller's transaction (the notification records its id in the same one)."""
+    today = today or timezone.localdate()
+    # The holder first, then the bill: the order the fulfilment takes them in, so the two never deadlock.
+    _lock(bill.holder)
+    bill = billing._locked(bill)
+    if payment.amount is not None and payment.amount != bill.amount:
+        audit_record(action="passport_bill_amount_mismatch", actor=actor, subject=bill.payer, client_address=client_address,
+                     bill=bill.number, amount=str(bill.amount), gateway_amount=str(payment.amount),
+                     payment_reference=payment.reference[:60], source=source)
+        return Confirmation(AMOUNT_MISMATCH, bill)
+    recorded = False
+    if bill.status == Bill.Status.UNPAID:
+        billing.bill_payment_record(bill=bill, payment_reference=payment.reference, actor=actor, source=source,
+                                    client_address=client_address)
+        recorded = True
+    elif payment.reference and bill.payment_reference and payment.reference[:60] != bill.payment_reference:
+        # One bill, two payments at the gateway: nothing here may hide it; staff refund the second.
+        audit_record(action="passport_bill_paid_twice", actor=actor, subject=bill.payer, client_address=client_address,
+                     bill=bill.number, payment_reference=bill.payment_reference,
+                     second_reference=payment.reference[:60], source=source)
+    if bill.status == Bill.Status.USED:
+        return Confirmation(ALREADY_FULFILLED, bill, receipt=Receipt.objects.filter(bill=bill).first())
+    if bill.status != Bill.Status.PAID:
+        return Confirmation(NOT_USABLE, bill)
+    try:
+        # A savepoint: a refusal rolls back the service alone, and the payment stays recorded.
+        receipt = _carry_out(service=bill.service, actor=bill.payer, holder=bill.holder, params=bill.params, bill=bill,
+                             today=today, client_address=client_address)
+    except PassportsError as exc:
+        return Confirmation(PAID_NOT_FULFILLED, bill, refusal=exc, recorded=recorded)
+    bill.refresh_from_db(fields=["status", "used_at"])
+    return Confirmation(FULFILLED, bill, receipt=receipt, recorded=recorded)
 
 
 def _carry_out(*, service, actor, holder, params, bill, today, client_address) -> Receipt:

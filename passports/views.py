@@ -8,20 +8,22 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from absher.request_info import client_address
 from accounts.decorators import active_account_required
 
-from . import billing, forms, selectors, services
-from .exceptions import BillAlreadyUsed, PassportsError, ServiceRefused
+from . import billing, forms, selectors, services, settlement
+from .exceptions import PassportsError, ServiceRefused
 from .models import Bill, Receipt, Service, Visa
-from .payments import get_backend
+from .payments import get_backend, signing
+from .payments.simulated import DECLINE, PAY
 from .reasons import reason_texts
 from .rules import authority
 
@@ -309,51 +311,100 @@ def bill_detail(request, number):
 def bill_pay(request, number):
     bill = _bill_or_404(request, number)
     if bill.status != Bill.Status.UNPAID:
-        messages.error(request, _("This bill is already paid: it cannot be paid twice.") if bill.status in (
-            Bill.Status.PAID, Bill.Status.USED) else _("This bill was refunded: it can no longer be paid or used."))
-        return redirect("passports:bill-detail", number=bill.number)
+        return _not_payable(request, bill)
+    billing.bill_payment_start(bill=bill, actor=request.user, client_address=client_address(request))
     return redirect(get_backend().start(bill=bill, request=request))
 
 
+def _not_payable(request, bill):
+    messages.error(request, _("This bill is already paid: it cannot be paid twice.") if bill.status in (
+        Bill.Status.PAID, Bill.Status.USED) else billing.refusal_of(bill).message())
+    return redirect("passports:bill-detail", number=bill.number)
+
+
 @active_account_required
+@require_http_methods(["GET", "POST"])
 def payment_simulated(request, number):
-    """The simulated gateway's page (development and tests): pay or decline."""
-    if not getattr(get_backend(), "simulated", False):
+    """The simulated gateway's page (development and tests): pay or decline.
+
+    As a real gateway does, "pay" and "decline" first tell the portal server-to-server (a signed
+    notification through the same service as the notification view), then bring the payer back to
+    the return page; a payer who never comes back (a closed tab) has been served all the same.
+    """
+    backend = get_backend()
+    if not getattr(backend, "simulated", False):
         raise Http404
     bill = _bill_or_404(request, number)
+    if request.method == "POST":
+        outcome = request.POST.get("outcome")
+        if outcome not in (PAY, DECLINE):
+            return redirect("passports:payment-simulated", number=bill.number)
+        if bill.status != Bill.Status.UNPAID:
+            # A SADAD bill is paid once: the gateway takes nothing for a bill the portal no longer asks for.
+            return _not_payable(request, bill)
+        status = backend.pay(bill=bill) if outcome == PAY else backend.decline(bill=bill)
+        body, signature = backend.notification(bill=bill, status=status)
+        settlement.payment_notification_receive(body=body, signature=signature)
+        return redirect("passports:payment-return", number=bill.number)
     return render(request, "passports/payment_simulated.html", {"bill": bill})
 
 
 @active_account_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def payment_return(request, number):
-    """Where the gateway brings the payer back: record the payment, then carry out the service."""
+    """Where the gateway brings the payer back: ask the gateway, then confirm the payment and carry out
+    the service through the same service as the gateway's notification (whichever comes first does it)."""
     bill = _bill_or_404(request, number)
     outcome = get_backend().verify(bill=bill, request=request)
     if not outcome.paid:
         messages.error(request, _("The payment was declined. The bill is still waiting for payment."))
         return redirect("passports:bill-detail", number=bill.number)
-    try:
-        bill = billing.bill_pay(bill=bill, payment_reference=outcome.reference, actor=request.user,
-                                client_address=client_address(request))
-    except PassportsError as exc:
+    confirmation = services.payment_confirm(bill=bill, payment=outcome, actor=request.user, source="browser_return",
+                                            client_address=client_address(request))
+    if confirmation.receipt is not None:
+        return _done(request, confirmation.receipt)
+    if confirmation.refusal is not None:
+        return _not_done(request, bill, confirmation.refusal)
+    if confirmation.outcome == services.AMOUNT_MISMATCH:
+        messages.error(request, _("The amount paid does not match the bill. Nothing was carried out; "
+                                  "the passports department will contact you."))
+    else:
+        messages.error(request, billing.refusal_of(confirmation.bill).message())
+    return redirect("passports:bill-detail", number=bill.number)
+
+
+def _done(request, receipt):
+    messages.success(request, _("Paid and done. Your receipt number is %(reference)s.") % {"reference": receipt.reference})
+    return redirect("passports:receipt-detail", reference=receipt.reference)
+
+
+def _not_done(request, bill, exc):
+    if isinstance(exc, ServiceRefused):
+        messages.error(request, _("The bill is paid, but the service cannot go ahead today: %(why)s You can ask for a refund.")
+                       % {"why": " ".join(reason_texts(exc.decision))})
+    else:
         messages.error(request, exc.message())
-        return redirect("passports:bill-detail", number=bill.number)
-    return _fulfil(request, bill)
+    return redirect("passports:bill-detail", number=bill.number)
 
 
 def _fulfil(request, bill):
     try:
         receipt = services.bill_fulfil(bill=bill, actor=request.user, client_address=client_address(request))
-    except ServiceRefused as exc:
-        messages.error(request, _("The bill is paid, but the service cannot go ahead today: %(why)s You can ask for a refund.")
-                       % {"why": " ".join(reason_texts(exc.decision))})
-        return redirect("passports:bill-detail", number=bill.number)
     except PassportsError as exc:
-        messages.error(request, exc.message())
-        return redirect("passports:bill-detail", number=bill.number)
-    messages.success(request, _("Paid and done. Your receipt number is %(reference)s.") % {"reference": receipt.reference})
-    return redirect("passports:receipt-detail", reference=receipt.reference)
+        return _not_done(request, bill, exc)
+    return _done(request, receipt)
+
+
+@csrf_exempt
+@require_POST
+def payment_notification(request):
+    """The gateway's server-to-server payment notification (no session, no CSRF token: the HMAC
+    signature over the raw body is the proof). Answers as passports.settlement says: 2xx when taken
+    or already taken (a replay changes nothing), 4xx when refused; never a page."""
+    answer = settlement.payment_notification_receive(
+        body=request.body, signature=request.headers.get(signing.SIGNATURE_HEADER, ""),
+        client_address=client_address(request))
+    return JsonResponse({"status": answer.status}, status=answer.http_status)
 
 
 @active_account_required
@@ -368,13 +419,15 @@ def bill_complete(request, number):
 def bill_refund(request, number):
     bill = _bill_or_404(request, number)
     try:
-        billing.bill_refund(bill=bill, actor=request.user, client_address=client_address(request))
-    except BillAlreadyUsed as exc:
-        messages.error(request, exc.message())
+        bill = billing.bill_refund(bill=bill, actor=request.user, client_address=client_address(request))
     except PassportsError as exc:
         messages.error(request, exc.message())
     else:
-        messages.success(request, _("The bill was refunded."))
+        if bill.status == Bill.Status.REFUND_PENDING:
+            messages.info(request, _("The refund was asked for. The payment service has not answered yet: "
+                                     "the refund completes on its own."))
+        else:
+            messages.success(request, _("The bill was refunded."))
     return redirect("passports:bill-detail", number=bill.number)
 
 

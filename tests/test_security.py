@@ -118,16 +118,23 @@ def test_templates_have_no_inline_script_or_handler():
         assert "cdn" not in text.lower() and "https://" not in text, template
 
 
-def test_production_settings_pass_check_deploy():
-    env = {
+def production_env() -> dict:
+    """The environment production settings need (tests/biometrics runs check --deploy with it too)."""
+    return {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "absher.settings.production",
         "DJANGO_SECRET_KEY": "k" * 20 + "Zq8-!mV3@xP9#wL2$rT7^yB5&nC1*hJ6(",
         "OTP_HMAC_KEY": "another-secret",
         "FINGERPRINT_KEY": "q7mY1c7Qz5q0y3wUq1l2y0m3bH9sQk2uR8vX4nT6pLw=",
+        "FINGERPRINT_MATCHER": "biometrics.matching.MinutiaeMatcher",
+        "PAYMENT_NOTIFICATION_KEY": "payment-notification-key-" + "x7" * 10,
         "DJANGO_ALLOWED_HOSTS": "absher.example",
         "DATABASE_URL": "sqlite:////tmp/absher-check-deploy.sqlite3",
     }
+
+
+def test_production_settings_pass_check_deploy():
+    env = production_env()
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
@@ -136,7 +143,8 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_production_refuses_to_start_without_its_secrets():
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "OTP_HMAC_KEY", "FINGERPRINT_KEY"}}
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DJANGO_SECRET_KEY", "OTP_HMAC_KEY", "FINGERPRINT_KEY", "PAYMENT_NOTIFICATION_KEY"}}
     env.update({"DJANGO_SETTINGS_MODULE": "absher.settings.production", "DJANGO_ALLOWED_HOSTS": "x", "DATABASE_URL": "sqlite:///x"})
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr

@@ -89,6 +89,10 @@ else:
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrNationalIdBackend"]
+# Usernames are unique (in any case) among confirmed accounts only, by a partial unique index:
+# registrations waiting for their SMS code may share one (accounts.models.User.Meta), and the
+# backend above looks up confirmed accounts only.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -105,7 +109,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.CompositionValidator"},
     {"NAME": "accounts.validators.UsernameShareValidator"},
     {"NAME": "accounts.validators.RepeatedCharacterValidator"},
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # The username has its own rule above (one message, not two, when the password is the username).
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("first_name", "last_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
@@ -147,6 +155,11 @@ FINGERPRINT_KEY = env("FINGERPRINT_KEY", default="")
 
 # Payments of passport services (passports/payments): a simulated gateway until a real one is plugged in.
 PAYMENT_BACKEND = env("PAYMENT_BACKEND", default="passports.payments.simulated.PaymentBackend")
+# The HMAC-SHA256 key of the gateway's server-to-server payment notifications (shared with the
+# gateway); production sets it (a deploy check), development derives one from SECRET_KEY.
+PAYMENT_NOTIFICATION_KEY = env("PAYMENT_NOTIFICATION_KEY", default="")
+# A notification whose signed timestamp is further than this from our clock (either way) is refused.
+PAYMENT_NOTIFICATION_WINDOW = timedelta(minutes=5)
 CLAMD_HOST = env("CLAMD_HOST", default="127.0.0.1")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
 CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
@@ -245,11 +258,25 @@ SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@absher.example")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="no-reply@absher.example")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 
+# Every handler writes through absher.logging.SafeFormatter: one line per record, control
+# characters escaped, so nothing a user sends can forge or split a log line. Django's records
+# about responses pass absher.logging.RequestOutcomeHandler first: only a server error is an ERROR
+# (with its traceback and the reference its page shows); 404/405 are INFO, other 4xx (CSRF,
+# permission denied, suspicious requests) WARNING, without traceback. The `django` logger's
+# default handlers (a console of its own with DEBUG, the admins' mail, the development server's)
+# give way to the root's.
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "formatters": {"plain": {"class": "absher.logging.SafeFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL},
+        "request_outcome": {"class": "absher.logging.RequestOutcomeHandler"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["request_outcome"], "level": "INFO"},
+        "django.server": {"handlers": [], "propagate": True},
+    },
 }

@@ -13,7 +13,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 SMS_BACKEND = env("SMS_BACKEND", default="absher.sms.backends.twilio.SmsBackend")
 MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.ClamdScanner")
 FINGERPRINT_KEY = env("FINGERPRINT_KEY")
+PAYMENT_NOTIFICATION_KEY = env("PAYMENT_NOTIFICATION_KEY")
 FINGERPRINT_READER = env("FINGERPRINT_READER", default="biometrics.readers.agent.KioskAgentReader")
+# No default: the hand-written matcher is unproven on real fingers, so a deployment names its
+# matcher; left unset (None), the deploy check biometrics.E005 fails.
+FINGERPRINT_MATCHER = env("FINGERPRINT_MATCHER", default=None)
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -42,6 +42,8 @@ def test_adult_citizen_with_card_may_register():
         (facts(status="id_cancelled"), "id_cancelled"),
         (facts(national_id_issued=False), "no_national_id_card"),
         (facts(has_account=True), "already_registered"),
+        # Confirmed but not activated: the ID's owner is sent to a kiosk to claim it.
+        (facts(has_account=True, account_claimable=True), "claim_at_kiosk"),
         (facts(kind=RESIDENT, age_calendar=GREGORIAN, iqama_expiry=None), "iqama_expired"),
     ],
 )

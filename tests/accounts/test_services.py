@@ -68,7 +68,8 @@ def test_registration_creates_pending_account_and_sends_code_after_commit(person
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         user, challenge = services.registration_start(data=registration_data(person), client_address=IP)
     assert len(callbacks) == 1
-    assert user.state == AccountState.PENDING_PHONE and user.person == person
+    # Until the code, the registration holds the ID it names apart: it is nobody's account yet.
+    assert user.state == AccountState.PENDING_PHONE and user.pending_person == person and user.person is None
     assert user.terms_version and user.terms_accepted_at
     assert locmem.outbox[-1].to == "+966512345678"
     code = code_in(locmem.outbox[-1])
@@ -78,6 +79,7 @@ def test_registration_creates_pending_account_and_sends_code_after_commit(person
     services.registration_confirm(user_id=user.pk, challenge=challenge, code=code, client_address=IP)
     user.refresh_from_db()
     assert user.state == AccountState.REGISTERED and user.phone_confirmed_at
+    assert user.person == person and user.pending_person is None
     assert list(user.state_changes.values_list("to_state", flat=True)) == ["registered", "pending_phone"]
 
 

@@ -98,3 +98,10 @@ def citizen(user_factory, person_factory, with_reference):
     """A `registered` account whose person has a reference fingerprint."""
     person = with_reference(person_factory(name_en="Fahad Alqahtani", name_ar="فهد القحطاني"))
     return user_factory(state=AccountState.REGISTERED, person=person, preferred_language="ar")
+
+
+@pytest.fixture
+def active_citizen(user_factory, person_factory, with_reference):
+    """An `active` account (activated with its owner's finger) whose person has a reference fingerprint."""
+    person = with_reference(person_factory(name_en="Sara Alharbi", name_ar="سارة الحربي", sex="F"))
+    return user_factory(state=AccountState.ACTIVE, person=person, preferred_language="ar")

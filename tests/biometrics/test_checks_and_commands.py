@@ -1,5 +1,9 @@
 """System checks of the drivers and the key; the demo command; CSRF on every kiosk POST."""
 
+import re
+import subprocess
+import sys
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
@@ -11,6 +15,7 @@ from biometrics.management.commands.load_demo_kiosks import DEMO_KIOSKS, OPERATO
 from biometrics.models import Kiosk
 from civil_affairs.models import Person
 from civil_affairs.services_registry import person_fingerprint_reference
+from tests.test_security import ROOT, production_env
 
 from .conftest import SIMULATED
 
@@ -56,6 +61,46 @@ def test_the_key_must_be_a_fernet_key_and_set_in_a_deployment(settings):
     assert check_fingerprint_drivers(None) == [] and check_fingerprint_key_in_deployment(None) == []
 
 
+def test_a_deployment_names_its_matcher(settings):
+    """Unset (production reads it with no default), the hand-written matcher is refused by the
+    deploy check; named explicitly, that one or another, it passes."""
+    from biometrics.checks import check_fingerprint_matcher_chosen
+    from biometrics.matching import DEFAULT_MATCHER, MinutiaeMatcher, get_matcher
+
+    for unset in (None, ""):
+        settings.FINGERPRINT_MATCHER = unset
+        assert ids(check_fingerprint_matcher_chosen(None)) == ["biometrics.E005"]
+        assert check_fingerprint_drivers(None) == []  # the fallback still imports, and is what runs
+        assert type(get_matcher()) is MinutiaeMatcher
+    del settings.FINGERPRINT_MATCHER
+    assert ids(check_fingerprint_matcher_chosen(None)) == ["biometrics.E005"]
+    for chosen in (DEFAULT_MATCHER, "tests.biometrics.test_fingerprint.HalfMatcher"):
+        settings.FINGERPRINT_MATCHER = chosen
+        assert check_fingerprint_matcher_chosen(None) == []
+
+
+def check_deploy_with_production_settings(*, matcher):
+    env = {k: v for k, v in production_env().items() if k != "FINGERPRINT_MATCHER"}
+    if matcher:
+        env["FINGERPRINT_MATCHER"] = matcher
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("matcher", "refused"),
+    [(None, True), ("biometrics.matching.MinutiaeMatcher", False)],
+    ids=["unset", "named"],
+)
+def test_production_refuses_the_matcher_unless_named(matcher, refused):
+    result = check_deploy_with_production_settings(matcher=matcher)
+    output = result.stdout + result.stderr
+    assert ("biometrics.E005" in output) is refused, output
+    assert (result.returncode != 0) is refused, output
+
+
 @pytest.mark.django_db
 def test_load_demo_kiosks_is_idempotent(capsys):
     call_command("load_demo_data")
@@ -90,7 +135,7 @@ def test_every_kiosk_post_without_a_csrf_token_is_refused(kiosk, operator):
     client.cookies[cookie_name()] = credential_issue(kiosk)  # a real kiosk: only the missing token refuses
     routes = []
     for pattern in get_resolver("biometrics.urls").url_patterns:
-        route = str(pattern.pattern).replace("<int:pk>", str(kiosk.pk))
+        route = re.sub(r"<\w+:pk>", str(kiosk.pk), str(pattern.pattern))  # whichever converter takes the pk
         routes.append(route)
     for route in routes:
         response = client.post("/" + route, {})

@@ -131,6 +131,12 @@ def test_a_capture_without_the_kiosks_seal_is_refused(client, agent, kiosk_facto
     assert client.get(url).status_code == 405
 
 
+@pytest.mark.parametrize("serial", ["a\x00b", "k" * 10_000, "K-1\u202e", "K-1\nforged"])
+def test_a_junk_kiosk_serial_is_refused_not_a_server_error(client, agent, serial):
+    sealed = capture_seal(Capture(enrolment_template(ID), 91), kiosk=agent)
+    assert client.post(reverse("biometrics:kiosk-reader"), {"kiosk": serial, "capture": sealed}).status_code == 403
+
+
 def test_a_stale_capture_is_not_used(client, agent):
     sealed = capture_seal(Capture(enrolment_template(ID), 91), kiosk=agent)
     client.post(reverse("biometrics:kiosk-reader"), {"kiosk": agent.serial, "capture": sealed})

@@ -285,57 +285,58 @@ def test_an_id_number_not_in_the_registry(screen):
 
 
 # --- a lost mobile number -------------------------------------------------------------------------
+# (Of an active account: on a `registered` one, the ID's owner takes the account over; see below.)
 
 
-def test_a_lost_mobile_number_is_changed(screen, citizen, sms_outbox):
-    old = citizen.mobile
+def test_a_lost_mobile_number_is_changed(screen, active_citizen, sms_outbox):
+    old = active_citizen.mobile
     screen.start(purpose="mobile_change")
-    screen.id_number(citizen.person.national_id)
-    assert screen.scan(citizen.person.national_id).url == reverse("biometrics:kiosk-new-mobile")
+    screen.id_number(active_citizen.person.national_id)
+    assert screen.scan(active_citizen.person.national_id).url == reverse("biometrics:kiosk-new-mobile")
     assert screen.post("kiosk-new-mobile", {"mobile": "0551234567"}).url == reverse("biometrics:kiosk-new-mobile-code")
     assert sms_outbox[-1].to == "+966551234567"
     page = screen.get("kiosk-new-mobile-code")
     assert "05•••••567".encode() in page.content  # the new number, masked
     response = screen.post("kiosk-new-mobile-code", {"code": code_in(sms_outbox[-1])})
     assert response.url == reverse("biometrics:kiosk-done")
-    citizen.refresh_from_db()
-    assert citizen.mobile == "+966551234567"
+    active_citizen.refresh_from_db()
+    assert active_citizen.mobile == "+966551234567"
     with translation.override("ar"):
         assert sms_outbox[-1].to == old and sms_outbox[-1].body == notice_text("mobile_changed")
-    assert AuditEvent.objects.filter(action="mobile_changed", subject=citizen).exists()
+    assert AuditEvent.objects.filter(action="mobile_changed", subject=active_citizen).exists()
     assert EnrollmentAttempt.objects.get(purpose="mobile_change").completed_at is not None
     assert b'data-purpose="mobile_change"' in screen.get("kiosk-done").content
 
 
-def test_the_new_number_must_not_belong_to_another_account(screen, citizen, user_factory, sms_outbox):
+def test_the_new_number_must_not_belong_to_another_account(screen, active_citizen, user_factory, sms_outbox):
     other = user_factory()
     screen.start(purpose="mobile_change")
-    screen.id_number(citizen.person.national_id)
-    screen.scan(citizen.person.national_id)
+    screen.id_number(active_citizen.person.national_id)
+    screen.scan(active_citizen.person.national_id)
     response = screen.post("kiosk-new-mobile", {"mobile": other.mobile[4:]})
     assert response.status_code == 200 and response.context["form"].has_error("mobile", "mobile_taken")
-    response = screen.post("kiosk-new-mobile", {"mobile": citizen.mobile[4:]})
+    response = screen.post("kiosk-new-mobile", {"mobile": active_citizen.mobile[4:]})
     assert response.context["form"].has_error("mobile", "mobile_unchanged")
     assert sms_outbox == []
 
 
-def test_a_number_taken_between_the_code_and_its_use(screen, citizen, user_factory, sms_outbox):
+def test_a_number_taken_between_the_code_and_its_use(screen, active_citizen, user_factory, sms_outbox):
     screen.start(purpose="mobile_change")
-    screen.id_number(citizen.person.national_id)
-    screen.scan(citizen.person.national_id)
+    screen.id_number(active_citizen.person.national_id)
+    screen.scan(active_citizen.person.national_id)
     screen.post("kiosk-new-mobile", {"mobile": "551234567"})
     user_factory(mobile="+966551234567")
     response = screen.post("kiosk-new-mobile-code", {"code": code_in(sms_outbox[-1])})
     assert response.status_code == 200 and b"belongs to another account" in response.content
-    citizen.refresh_from_db()
-    assert citizen.mobile != "+966551234567"
+    active_citizen.refresh_from_db()
+    assert active_citizen.mobile != "+966551234567"
 
 
-def test_the_mobile_change_code_is_resent_to_the_new_number(screen, citizen, sms_outbox, settings):
+def test_the_mobile_change_code_is_resent_to_the_new_number(screen, active_citizen, sms_outbox, settings):
     settings.OTP_RESEND_COOLDOWN = timedelta(0)
     screen.start(purpose="mobile_change")
-    screen.id_number(citizen.person.national_id)
-    screen.scan(citizen.person.national_id)
+    screen.id_number(active_citizen.person.national_id)
+    screen.scan(active_citizen.person.national_id)
     screen.post("kiosk-new-mobile", {"mobile": "551234567"})
     first = code_in(sms_outbox[-1])
     screen.post("kiosk-code-resend")
@@ -349,7 +350,8 @@ def test_the_mobile_change_code_is_resent_to_the_new_number(screen, citizen, sms
 
 KIOSK_PAGES = [
     "kiosk-start", "kiosk-menu", "kiosk-id", "kiosk-finger", "kiosk-terms", "kiosk-mobile", "kiosk-mobile-code",
-    "kiosk-credentials", "kiosk-login-code", "kiosk-new-mobile", "kiosk-new-mobile-code", "kiosk-done", "kiosk-stop",
+    "kiosk-credentials", "kiosk-login-code", "kiosk-new-mobile", "kiosk-new-mobile-code", "kiosk-claim", "kiosk-done",
+    "kiosk-stop",
 ]
 
 

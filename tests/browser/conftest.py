@@ -74,7 +74,15 @@ class PageProblems:
                 self.items.append(f"console {message.type}: {message.text}") if message.type == "error" else None
             ),
         )
-        page.on("requestfailed", lambda request: self.items.append(f"request failed: {request.url} {request.failure}"))
+        # net::ERR_ABORTED is Chromium cancelling a load because the page navigated away (a form's
+        # redirect before the favicon arrived): not a problem of the page. Any other failure is.
+        page.on(
+            "requestfailed",
+            lambda request: (
+                self.items.append(f"request failed: {request.url} {request.failure}")
+                if request.failure != "net::ERR_ABORTED" else None
+            ),
+        )
         page.on(
             "response",
             lambda response: (

@@ -250,10 +250,33 @@ def test_type_is_taken_from_the_bytes_not_the_name():
         ("setup.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 60),
         ("notes.png", b"just some text"),
         ("late-header.pdf", b"junk\n" + make_pdf()),
+        ("Letter.PDF", b"PK\x03\x04\x14\x00\x06\x00" + b"[Content_Types].xml" + b"\x00" * 40),
+        ("report.pdf.txt", b"%PDX-1.7 not quite"),
     ],
 )
 def test_anything_but_pdf_jpeg_png_is_refused(name, content):
-    assert refusal_code(upload(name, content, "application/pdf")) == "type_not_allowed"
+    """Named .pdf, it is told it is not a real PDF; under any other name, which types are allowed."""
+    expected = "not_real_pdf" if name.lower().endswith(".pdf") else "type_not_allowed"
+    assert refusal_code(upload(name, content, "application/pdf")) == expected
+
+
+def test_a_renamed_file_is_told_it_is_not_a_real_pdf():
+    word = b"PK\x03\x04\x14\x00\x06\x00" + b"word/document.xml" + b"\x00" * 40
+    with pytest.raises(UploadRefused) as refused:
+        check_upload(upload("family record.pdf", word, "application/pdf"))
+    assert refused.value.code == "not_real_pdf"
+    with translation.override("en"):
+        assert refused.value.message() == (
+            "\u2068family record.pdf\u2069: this file is not a real PDF. Its name ends in .pdf but its content is "
+            "another kind of file (perhaps it was renamed). Open it and save or print it as PDF, then attach it again."
+        )
+    with pytest.raises(UploadRefused) as refused:
+        check_upload(upload("family record.docx", word))
+    assert refused.value.code == "type_not_allowed"
+    with translation.override("en"):
+        assert refused.value.message() == (
+            "\u2068family record.docx\u2069: only PDF, JPEG and PNG files can be attached."
+        )
 
 
 def test_svg_with_script_is_refused():
@@ -454,6 +477,58 @@ def test_empty_file_is_refused():
     assert refusal_code(upload("x.pdf", b"")) == "empty"
 
 
+def test_the_empty_file_is_named_like_the_others():
+    """The form lets an empty file through to the upload check (Django's own "The submitted
+    file is empty." names no file), and the check names it."""
+    import uuid
+
+    from django.utils.datastructures import MultiValueDict
+
+    from civil_affairs.forms import ReplyForm, RequestForm
+
+    blank = upload("scan of record.pdf", b"")
+    form = RequestForm(
+        {"description": "x", "submission_key": str(uuid.uuid4())}, MultiValueDict({"files": [blank]})
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["files"] == [blank]
+    reply = ReplyForm({"body": "x"}, MultiValueDict({"files": [upload("blank.png", b"")]}))
+    assert reply.is_valid(), reply.errors
+    with pytest.raises(UploadsRefused) as refused:
+        check_uploads(form.cleaned_data["files"] + reply.cleaned_data["files"])
+    assert refused.value.codes == ["empty", "empty"]
+    with translation.override("en"):
+        assert refused.value.messages() == [
+            "\u2068scan of record.pdf\u2069: the file is empty.",
+            "\u2068blank.png\u2069: the file is empty.",
+        ]
+
+
+@pytest.mark.django_db
+def test_the_request_page_names_the_empty_and_the_renamed_file(client, citizen, settings):
+    from django.urls import reverse
+
+    from civil_affairs.models import ServiceRequest
+
+    client.force_login(citizen)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the page in English
+    response = client.post(
+        reverse("civil_affairs:request-new", args=["general_inquiry"]),
+        {
+            "description": "Keep this text", "submission_key": "6f1c1f4e-2b7a-4d8e-9a55-0c1d2e3f4a5b",
+            "files": [upload("blank.pdf", b""), upload("minutes.pdf", b"{\\rtf1\\ansi minutes}")],
+        },
+    )
+    assert response.status_code == 200 and ServiceRequest.objects.count() == 0
+    errors = response.context["form"].errors["files"]
+    assert errors == [
+        "\u2068blank.pdf\u2069: the file is empty.",
+        "\u2068minutes.pdf\u2069: this file is not a real PDF. Its name ends in .pdf but its content is another kind "
+        "of file (perhaps it was renamed). Open it and save or print it as PDF, then attach it again.",
+    ]
+    assert "Keep this text" in response.content.decode()
+
+
 def test_exactly_the_size_limit_passes_and_one_byte_more_is_refused():
     limit = uploads.max_bytes()
     exact = make_pdf(size=limit)
@@ -499,7 +574,7 @@ def test_check_uploads_lists_every_bad_file():
     ]
     with pytest.raises(UploadsRefused) as refused:
         check_uploads(files)
-    assert refused.value.codes == ["type_not_allowed", "empty", "infected"]
+    assert refused.value.codes == ["not_real_pdf", "empty", "infected"]
     assert [r.file_name for r in refused.value.refusals] == ["page.pdf", "blank.png", "virus.pdf"]
     assert len(refused.value.messages()) == 3
 

@@ -1,9 +1,12 @@
 """The add-dependent request type with real registry rows: filing checks, approval, summary."""
 
+import threading
+import time
 import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone, translation
 
 from absher.models import AuditEvent
@@ -17,7 +20,7 @@ from dependents import eligibility as e
 from dependents.behaviours import NOT_IN_REGISTRY, PENDING_REQUEST, AddDependentRequest
 from dependents.forms import AddDependentForm
 from dependents.models import GuardianLink
-from tests.conftest import make_id
+from tests.conftest import make_id, require_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +146,31 @@ def test_a_son_until_the_day_before_his_18th_birthday(behaviour, family):
     assert refusal.reasons == (e.MALE_18_OR_OVER,) and refusal.allowed_from is None
 
 
+def bracket_depth(text):
+    depth = deepest = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    assert depth == 0, text
+    return deepest
+
+
+def test_dates_in_the_refusals_are_not_in_nested_brackets(behaviour, family):
+    """dual_date already brackets the Hijri date: a text never puts that in brackets again."""
+    son = family.child()
+    eighteen, edge = reaches(son, 18), reaches(son, 14, 10)
+    with translation.override("en"):
+        too_old = refusal_of(behaviour, applicant=family.father_user, person=son, today=eighteen).messages[0]
+        too_young = refusal_of(behaviour, applicant=family.father_user, person=son, today=edge - DAY).messages[0]
+        shown = dual_date(eighteen)
+    assert too_old == (
+        f"A son can be added only before his 18th birthday. He turned 18 on {shown} and can now register his own "
+        "account."
+    )
+    assert "(" in shown and "AH)" in shown
+    assert bracket_depth(too_old) == 1 and bracket_depth(too_young) == 1
+
+
 def test_a_daughter_past_18(behaviour, family):
     daughter = family.child(sex="F")
     behaviour.check(
@@ -198,17 +226,47 @@ def test_added_before_to_anyone(behaviour, family):
         (RequestStatus.CLOSED, False),
     ],
 )
-def test_one_open_request_per_person(behaviour, family, status, refused):
+def test_one_open_request_per_child(behaviour, family, status, refused):
+    """The father's open request stands in the way of his second one and of the mother's; a
+    closed one (rejected, withdrawn, closed) of neither."""
     son = family.child()
     add_request(family.father_user, son, status=status)
     today = reaches(son, 15)
-    if refused:
-        refusal = refusal_of(behaviour, applicant=family.father_user, person=son, today=today)
-        assert refusal.reasons == (PENDING_REQUEST,)
-    else:
-        behaviour.check(applicant=family.father_user, data={"dependent_national_id": son.national_id}, today=today)
-    # The mother's own request is hers to file.
-    behaviour.check(applicant=family.mother_user, data={"dependent_national_id": son.national_id}, today=today)
+    for parent in (family.father_user, family.mother_user):
+        if refused:
+            refusal = refusal_of(behaviour, applicant=parent, person=son, today=today)
+            assert refusal.reasons == (PENDING_REQUEST,) == (e.PENDING_REQUEST,)
+        else:
+            behaviour.check(applicant=parent, data={"dependent_national_id": son.national_id}, today=today)
+    # A stranger learns only that he is not a parent, not that a request exists.
+    assert refusal_of(behaviour, applicant=family.uncle_user, person=son, today=today).reasons == (e.NOT_PARENT,)
+
+
+def test_the_open_request_is_explained(behaviour, family):
+    son = family.child()
+    add_request(family.father_user, son)
+    with translation.override("en"):
+        refusal = refusal_of(behaviour, applicant=family.mother_user, person=son, today=reaches(son, 15))
+    assert refusal.reasons == (e.PENDING_REQUEST,)
+    assert refusal.messages == (
+        "A request to add this person as a dependent is already being handled. A new one can be filed once it is "
+        "closed.",
+    )
+
+
+def test_another_childs_request_does_not_count(behaviour, family):
+    son, daughter = family.child(), family.child(sex="F")
+    add_request(family.father_user, son)
+    behaviour.check(applicant=family.mother_user, data={"dependent_national_id": daughter.national_id},
+                    today=reaches(daughter, 15))
+
+
+def test_approval_is_not_refused_by_its_own_open_request(behaviour, family):
+    """The request being decided is open; the one-at-a-time rule is for filing, not for it."""
+    son = family.child()
+    request = add_request(family.mother_user, son, status=RequestStatus.IN_REVIEW)
+    behaviour.approve(request=request, actor=family.staff, today=reaches(son, 15))
+    assert GuardianLink.objects.get(dependent=son).guardian == family.mother
 
 
 def test_subject_is_the_registry_person(behaviour, family):
@@ -293,11 +351,89 @@ def test_filed_and_approved_through_the_inbox(family, committed):
     assert request.subject == son
     with pytest.raises(RequestNotAllowed) as caught:
         submit()
-    assert caught.value.refusal.reasons == (PENDING_REQUEST,)
+    assert caught.value.refusal.reasons == (e.PENDING_REQUEST,)
     with committed():
         services.request_transition(request=request, to_status=RequestStatus.IN_REVIEW, actor=family.staff, today=today)
         services.request_transition(request=request, to_status=RequestStatus.APPROVED, actor=family.staff, today=today)
     assert GuardianLink.objects.get(dependent=son).request == request
+
+
+def inbox_submit(applicant, person, *, today):
+    from civil_affairs import services
+
+    return services.request_submit(
+        applicant=applicant, request_type=RequestType.objects.get(code="add_dependent"),
+        data={"dependent_national_id": person.national_id}, description="Our son", submission_key=uuid.uuid4(),
+        today=today,
+    )
+
+
+@pytest.mark.parametrize("closing", ["rejected", "withdrawn", "closed by staff"])
+def test_father_then_mother_through_the_inbox(family, committed, closing):
+    """The mother's request is refused while the father's is open, and filed once it is closed."""
+    from civil_affairs import services
+
+    son = family.child()
+    today = reaches(son, 15)
+    with committed():
+        fathers = inbox_submit(family.father_user, son, today=today)
+    with pytest.raises(RequestNotAllowed) as caught, committed():
+        inbox_submit(family.mother_user, son, today=today)
+    assert caught.value.refusal.reasons == (e.PENDING_REQUEST,)
+    assert ServiceRequest.objects.filter(subject=son).count() == 1
+
+    with committed():
+        if closing == "rejected":
+            services.request_transition(request=fathers, to_status=RequestStatus.REJECTED, actor=family.staff,
+                                        note="Family record missing", today=today)
+        elif closing == "withdrawn":
+            services.request_withdraw(request=fathers, applicant=family.father_user)
+        else:
+            services.request_transition(request=fathers, to_status=RequestStatus.CLOSED, actor=family.staff, today=today)
+        mothers = inbox_submit(family.mother_user, son, today=today)
+    assert mothers.applicant == family.mother_user and mothers.status == RequestStatus.SUBMITTED
+    # And now the father waits for hers.
+    with pytest.raises(RequestNotAllowed) as caught, committed():
+        inbox_submit(family.father_user, son, today=today)
+    assert caught.value.refusal.reasons == (e.PENDING_REQUEST,)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_father_and_mother_at_once_make_one_request(family, monkeypatch):
+    """Both submissions pass the first check, made outside the transaction; under the lock on
+    the child's registry row only one is filed, and the other parent is told why."""
+    require_postgres("row locks")
+    son = family.child()
+    today = reaches(son, 15)
+    subject = AddDependentRequest.subject
+
+    def slow_subject(self, **kwargs):
+        # Called inside the submission's transaction between the check and the insert: widen
+        # that window so that, without the child's lock, both parents would pass the check.
+        time.sleep(0.3)
+        return subject(self, **kwargs)
+
+    monkeypatch.setattr(AddDependentRequest, "subject", slow_subject)
+    barrier = threading.Barrier(2)
+    filed, refused = [], []
+
+    def submit(parent):
+        try:
+            barrier.wait()
+            filed.append(inbox_submit(parent, son, today=today).pk)
+        except RequestNotAllowed as exc:
+            refused.append(exc.refusal.reasons)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(parent,)) for parent in (family.father_user, family.mother_user)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(filed) == 1 and refused == [(e.PENDING_REQUEST,)]
+    assert list(ServiceRequest.objects.filter(subject=son).values_list("pk", flat=True)) == filed
 
 
 # --- summary ------------------------------------------------------------------------------

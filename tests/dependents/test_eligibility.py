@@ -31,8 +31,11 @@ def candidate(*, sex=e.MALE, birth=BIRTHS[0], calendar=HIJRI, **facts):
     return e.Candidate(**values)
 
 
-def decide(person, *, today, guardian=FATHER_ID, already_added=False):
-    return e.decide(candidate=person, guardian_national_id=guardian, already_added=already_added, today=today)
+def decide(person, *, today, guardian=FATHER_ID, already_added=False, open_request=False):
+    return e.decide(
+        candidate=person, guardian_national_id=guardian, already_added=already_added, open_request=open_request,
+        today=today,
+    )
 
 
 def min_age(birth, calendar):
@@ -131,11 +134,44 @@ def test_relation_documents_account_and_life(guardian, facts, already_added, rea
 
 def test_every_reason_is_reported_at_once():
     person = candidate(living=False, national_id_issued=True, has_account=True)
-    decision = decide(person, today=eighteen(BIRTHS[0], HIJRI), guardian=UNCLE_ID, already_added=True)
+    decision = decide(
+        person, today=eighteen(BIRTHS[0], HIJRI), guardian=UNCLE_ID, already_added=True, open_request=True
+    )
     assert decision.reasons == (
         e.NOT_PARENT, e.NOT_LIVING, e.MALE_18_OR_OVER, e.HOLDS_NATIONAL_ID, e.HAS_ACCOUNT, e.ALREADY_ADDED,
+        e.PENDING_REQUEST,
     )
     assert not decision.allowed
+
+
+@pytest.mark.parametrize("guardian", [FATHER_ID, MOTHER_ID], ids=["father", "mother"])
+@pytest.mark.parametrize(
+    ("open_request", "reasons"),
+    [(False, ()), (True, (e.PENDING_REQUEST,))],
+    ids=["no-open-request", "one-open-request"],
+)
+def test_one_open_request_per_child(guardian, open_request, reasons):
+    """An open request for the child, whoever filed it, stands in the way of either parent's;
+    once it is closed (open_request False again) the same parent, or the other, may file."""
+    decision = decide(candidate(), today=ALLOWED_DAY, guardian=guardian, open_request=open_request)
+    assert decision.reasons == reasons
+    assert decision.allowed is (reasons == ())
+    assert decision.eligible_from is None
+
+
+@pytest.mark.parametrize("calendar", CALENDARS)
+def test_an_open_request_at_the_age_edges(calendar):
+    """The open request is reported alongside the age, and hides the 'eligible from' date:
+    turning 14 years and 10 months does not close the other request."""
+    birth = BIRTHS[0]
+    on_the_day = decide(candidate(birth=birth, calendar=calendar), today=min_age(birth, calendar), open_request=True)
+    assert on_the_day.reasons == (e.PENDING_REQUEST,)
+    day_before = decide(
+        candidate(birth=birth, calendar=calendar), today=min_age(birth, calendar) - DAY, open_request=True
+    )
+    assert day_before.reasons == (e.TOO_YOUNG, e.PENDING_REQUEST) and day_before.eligible_from is None
+    last_day = decide(candidate(birth=birth, calendar=calendar), today=eighteen(birth, calendar) - DAY, open_request=True)
+    assert last_day.reasons == (e.PENDING_REQUEST,) and last_day.eligible_until == eighteen(birth, calendar)
 
 
 def test_too_young_with_another_reason_gives_no_date():

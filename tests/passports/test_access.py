@@ -83,7 +83,7 @@ ARGUMENTS = {
 
 
 POST_ONLY = {"passports:visa-cancel", "passports:travel-permit-cancel", "passports:fine-pay", "passports:bill-pay",
-             "passports:payment-return", "passports:bill-complete", "passports:bill-refund"}
+             "passports:bill-complete", "passports:bill-refund"}
 
 
 def test_every_object_route_is_in_the_table():

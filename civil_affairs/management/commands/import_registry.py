@@ -1,3 +1,4 @@
+import hashlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, no_translations
@@ -19,13 +20,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path: Path = options["file"]
         try:
-            # utf-8-sig drops a byte order mark if there is one.
-            text = path.read_text(encoding="utf-8-sig")
+            data = path.read_bytes()
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror or error}") from None
+        try:
+            # utf-8-sig drops a byte order mark if there is one.
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise CommandError(f"{path} is not UTF-8 text (byte {error.start} cannot be read)") from None
-        result = registry_import(text=text, today=timezone.localdate())
+        # The audit row names the file by the digest of its bytes, as they were read.
+        result = registry_import(
+            text=text, today=timezone.localdate(), sha256=hashlib.sha256(data).hexdigest(), source=path.name
+        )
         if result.errors:
             for error in result.errors:
                 self.stderr.write(str(error))
@@ -33,3 +39,4 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"created: {result.created}, updated: {result.updated}, unchanged: {result.unchanged}")
         )
+        self.stdout.write(f"sha256: {result.sha256}")

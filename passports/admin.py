@@ -21,6 +21,7 @@ from .models import (
     IqamaRecord,
     IqamaRenewal,
     Passport,
+    PaymentNotification,
     Receipt,
     Sponsorship,
     TravelPermit,
@@ -257,6 +258,21 @@ class BillAdmin(ReadOnlyMixin, PersonRecordAdmin):
     show_full_result_count = False
     exclude = ("submission_key",)
     what_label = "bill"
+
+
+@admin.register(PaymentNotification)
+class PaymentNotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """What each gateway notification said and what the portal did with it (passports.settlement)."""
+
+    list_display = ("received_at", "bill", "status", "outcome", "payment_reference", "notification_id")
+    list_filter = ("status", "outcome")
+    search_fields = ("=bill__number", "=notification_id", "=payment_reference")
+    list_select_related = ("bill",)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Receipt)

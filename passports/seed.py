@@ -51,7 +51,7 @@ REQUEST_TYPES = (
 )
 
 _VIEW = ["passport", "iqamarecord", "iqamarenewal", "visa", "travelrecord", "travelpermit", "abscondingreport",
-         "sponsorship", "fine", "fee", "bill", "receipt", "expiryreminder"]
+         "sponsorship", "fine", "fee", "bill", "paymentnotification", "receipt", "expiryreminder"]
 _INBOX = ["civil_affairs.view_servicerequest", "civil_affairs.change_servicerequest", "civil_affairs.view_person",
           "civil_affairs.view_attachment", "civil_affairs.view_requestmessage", "civil_affairs.view_requestevent"]
 

@@ -332,7 +332,7 @@ def bills_of(user):
 
 
 def open_bills_of(user, *, limit: int = 10):
-    return bills_of(user).filter(status__in=[Bill.Status.UNPAID, Bill.Status.PAID])[:limit]
+    return bills_of(user).filter(status__in=[Bill.Status.UNPAID, Bill.Status.PAID, Bill.Status.REFUND_PENDING])[:limit]
 
 
 def bill_of(user, number: str) -> Bill | None:

@@ -219,3 +219,14 @@ def test_a_demo_person_whose_account_was_taken_is_left_alone(db, person_factory)
     assert "DemoActive1: skipped" in out.getvalue()
     assert not User.objects.filter(username="DemoActive1").exists()
     assert User.objects.get(username="SomeoneElse1").person == demo_person("account_active", today)
+
+
+def test_the_pending_demo_login_holds_nothing_and_is_sent_to_its_code(loaded, client):
+    from django.urls import reverse
+
+    pending = User.objects.get(username="DemoPending1")
+    assert pending.person is None and pending.pending_person is not None
+    # Its ID's owner may still register: an unconfirmed registration holds nothing (QUALITY 26).
+    assert registration_check(national_id=pending.pending_person.national_id, today=timezone.localdate()).allowed
+    response = client.post(reverse("accounts:login"), {"identifier": "DemoPending1", "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("accounts:register-confirm")

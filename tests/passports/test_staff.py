@@ -127,7 +127,7 @@ def test_admin_pages_open_and_record_each_view_of_a_person(client, world, staff,
     visa = services.visa_record(holder=world.worker, kind=Visa.Kind.SINGLE, issued_on=today, months=2, actor=staff)
     client.force_login(staff)
     for model in ("fee", "passport", "iqamarecord", "visa", "travelrecord", "travelpermit", "abscondingreport",
-                  "sponsorship", "fine", "bill", "receipt", "expiryreminder"):
+                  "sponsorship", "fine", "bill", "paymentnotification", "receipt", "expiryreminder"):
         assert client.get(reverse(f"admin:passports_{model}_changelist")).status_code == 200, model
     before = PersonDataAccess.objects.count()
     assert client.get(reverse("admin:passports_passport_change", args=[passport.pk])).status_code == 200

@@ -119,6 +119,16 @@ def test_an_unused_paid_bill_is_refunded_from_its_page(client, world, passport_o
     assert bill.status == Bill.Status.REFUNDED
 
 
+def test_a_bill_with_a_refund_under_way_stays_on_the_passports_page(client, world, passport_of, today):
+    passport_of(world.son, expires_on=today + timedelta(days=10))
+    bill = services.service_order(service=Service.PASSPORT, actor=world.father, holder=world.son, params={"years": 5},
+                                  submission_key=uuid.uuid4())
+    billing.bill_pay(bill=bill, payment_reference="SIM", actor=world.father)
+    billing.bill_refund_start(bill=bill, actor=world.father)  # the gateway has not answered yet
+    signed_in(client, world.father)
+    assert [b.number for b in client.get(reverse("passports:home")).context["bills"]] == [bill.number]
+
+
 def test_a_refusal_is_a_page_that_says_why(client, world, passport_of, today):
     passport_of(world.son, expires_on=today + timedelta(days=400))
     signed_in(client, world.father)

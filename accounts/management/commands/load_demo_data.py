@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management.base import BaseCommand, no_translations
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -67,7 +68,7 @@ class Command(BaseCommand):
         if existing is not None:
             return existing, "exists, left as it is"
         person = Person.objects.get(national_id=people[spec.person_key].national_id) if spec.person_key else None
-        if person is not None and User.objects.filter(person=person).exists():
+        if person is not None and User.objects.filter(Q(person=person) | Q(pending_person=person)).exists():
             return None, self.style.WARNING(f"skipped: {person.national_id} already has another account")
         if User.objects.filter(mobile=spec.mobile).exists():
             return None, self.style.WARNING(f"skipped: mobile {spec.mobile} belongs to another account")
@@ -78,7 +79,10 @@ class Command(BaseCommand):
                 username=spec.username,
                 email=f"{spec.username.lower()}@example.com",
                 mobile=spec.mobile,
-                person=person,
+                # A registration waiting for its SMS code names its ID without holding it, as
+                # registration_start does; the person is linked when the mobile is confirmed.
+                person=None if spec.state == AccountState.PENDING_PHONE else person,
+                pending_person=person if spec.state == AccountState.PENDING_PHONE else None,
                 state="",
                 is_staff=spec.staff or bool(spec.group),
                 is_superuser=spec.staff,

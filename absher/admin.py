@@ -11,3 +11,6 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     search_fields = ("subject_label", "client_address", "action")
     date_hierarchy = "at"
     list_select_related = ("actor",)
+
+
+from .notifications import admin as notifications_admin  # noqa: E402, F401  (the outbox)

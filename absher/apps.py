@@ -10,6 +10,8 @@ class AbsherConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .notifications import checks as notification_checks  # noqa: F401
+        from .notifications import tasks  # noqa: F401  (the workers' tasks: not in an app's tasks.py)
 
 
 class AbsherAdminConfig(admin_apps.AdminConfig):

@@ -36,3 +36,18 @@ def check_no_test_shortcuts_in_deployment(app_configs, **kwargs):
             Error("the signature scanner knows only the EICAR test file: use ClamdScanner in a deployment", id="absher.E004")
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_tasks_leave_the_request(app_configs, **kwargs):
+    """Outside effects leave through the workers: a deployment never runs its tasks inside the request."""
+    broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False) or broker.startswith("memory://"):
+        return [
+            Error(
+                "tasks run eagerly, inside the web request that enqueues them (no CELERY_BROKER_URL): every SMS "
+                "and refund would wait on its gateway; set CELERY_BROKER_URL to the Redis of the workers",
+                id="absher.E010",
+            )
+        ]
+    return []

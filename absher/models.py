@@ -44,3 +44,7 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.subject_label}"
+
+
+# The notification pipeline's models live in their package; imported here to belong to this app.
+from .notifications.models import Notice, OutboxMessage  # noqa: E402, F401

@@ -17,5 +17,6 @@ urlpatterns = [
     path("services/passports/", include("passports.urls")),
     path("", include("biometrics.urls")),
     path("captcha/", include("captcha.urls")),
+    path("notifications/", include("absher.notifications.urls")),
     path("staff/", admin.site.urls),
 ]

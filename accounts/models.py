@@ -148,7 +148,10 @@ class OneTimeCode(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
-    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+    #: The SMS that carries it (absher.notifications): its outcome is the code's delivery.
+    message = models.ForeignKey(
+        "absher.OutboxMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -156,6 +159,14 @@ class OneTimeCode(models.Model):
 
     def __str__(self):
         return f"{self.purpose} code for user {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def delivery(self) -> str:
+        """Pending, sent, or failed: the SMS could not be delivered within the code's lifetime
+        (the code pages say so and offer a new code). Read it with select_related("message")."""
+        if self.message_id is None:
+            return self.Delivery.PENDING
+        return self.Delivery(self.message.outcome)
 
 
 class LoginThrottle(models.Model):

@@ -1,4 +1,5 @@
-"""SMS texts of accounts; absher.sms.deliver sends them in the recipient's language after commit."""
+"""SMS texts of accounts. The services write them to the outbox (absher.notifications), rendered in
+the recipient's language; a task sends them after the commit."""
 
 from django.utils.translation import gettext as _
 

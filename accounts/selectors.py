@@ -73,3 +73,13 @@ def rival_registrations(user: User) -> Q:
     if person_id:
         query |= Q(pending_person_id=person_id) | Q(person_id=person_id)
     return Q(state=AccountState.PENDING_PHONE) & query & ~Q(pk=user.pk)
+
+
+def code_latest(challenge):
+    """The latest code sent for a challenge, with its SMS (the outbox row): the code pages read
+    from it whether the SMS failed to arrive within the code's lifetime (`delivery`)."""
+    from .models import OneTimeCode
+
+    if not challenge:
+        return None
+    return OneTimeCode.objects.filter(challenge=challenge).select_related("message").order_by("-created_at", "-id").first()

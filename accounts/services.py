@@ -1,4 +1,4 @@
-"""Account actions: each one transaction, with its audit row; SMS only after commit."""
+"""Account actions: each one transaction, with its audit row; SMS as outbox rows in it, sent by a task after commit."""
 
 import hashlib
 import hmac
@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from absher.audit import audit_record
-from absher.sms import deliver
+from absher.notifications.services import message_enqueue
 from civil_affairs.models import Person
 from civil_affairs.selectors import age_calendar
 
@@ -63,16 +63,18 @@ def _digest(code: str, *, user_id: int, purpose: str, challenge) -> str:
     return otp.code_digest(key=_otp_key(), code=code, user_id=user_id, purpose=purpose, challenge=str(challenge))
 
 
-def _deliver_code(code_id: int, code: str, to: str, language: str, purpose: str, minutes: int) -> None:
-    sent = deliver(to=to, language=language, render=code_text, purpose=purpose, code=code, minutes=minutes)
-    status = OneTimeCode.Delivery.SENT if sent else OneTimeCode.Delivery.FAILED
-    OneTimeCode.objects.filter(pk=code_id).update(delivery=status)
+def _sms(user: User, kind: str, *, to: str | None = None) -> None:
+    """An SMS about the account (to its mobile, or to `to`), in its language, sent after the commit."""
+    to = to or user.mobile
+    if to:
+        message_enqueue(
+            to=to, language=user.preferred_language, purpose=f"accounts.{kind}", user=user,
+            render=partial(notice_text, kind),
+        )
 
 
 def _notify(user: User, kind: str) -> None:
-    if user.mobile:
-        to, language = user.mobile, user.preferred_language
-        transaction.on_commit(partial(deliver, to=to, language=language, render=notice_text, kind=kind))
+    _sms(user, kind)
 
 
 def otp_issue(
@@ -119,6 +121,13 @@ def otp_issue(
         raise OtpSendRefused(decision.reason, decision.retry_at)
     OneTimeCode.objects.filter(challenge=challenge, used_at=None, voided_at=None).update(voided_at=now)
     code = otp.generate_code(policy.length)
+    minutes = int(policy.validity.total_seconds() // 60)
+    # The SMS waits in the outbox encrypted, is wiped once sent, and is never sent after the
+    # code's end (absher.notifications); the code itself is kept only as a keyed hash.
+    message = message_enqueue(
+        to=user.mobile, language=user.preferred_language, purpose=f"otp.{purpose}", user=user,
+        render=partial(code_text, purpose, code, minutes), secret=True, expires_at=now + policy.validity,
+    )
     row = OneTimeCode.objects.create(
         user=user,
         purpose=purpose,
@@ -128,12 +137,9 @@ def otp_issue(
         digest=_digest(code, user_id=user.pk, purpose=purpose, challenge=challenge),
         created_at=now,
         expires_at=now + policy.validity,
+        message=message,
     )
     audit_record(action="otp_sent", subject=user, client_address=client_address, purpose=purpose)
-    minutes = int(policy.validity.total_seconds() // 60)
-    transaction.on_commit(
-        partial(_deliver_code, row.pk, code, user.mobile, user.preferred_language, purpose, minutes)
-    )
     return row
 
 
@@ -755,9 +761,7 @@ def mobile_change_complete(
                         confirmed_account=user.pk,
                     )
                     if old_mobile:
-                        transaction.on_commit(partial(
-                            deliver, to=old_mobile, language=user.preferred_language, render=notice_text, kind="mobile_changed",
-                        ))
+                        _sms(user, "mobile_changed", to=old_mobile)
     if result.outcome != otp.ACCEPTED:
         raise OtpRejected(result.outcome, result.remaining)
     if taken:
@@ -812,9 +816,7 @@ def account_claim_mobile(
                     claimed, now=now, client_address=client_address, reason="account_claimed", confirmed_account=user.pk
                 )
                 if old_mobile and old_mobile != new_mobile:
-                    transaction.on_commit(partial(
-                        deliver, to=old_mobile, language=user.preferred_language, render=notice_text, kind="mobile_changed",
-                    ))
+                    _sms(user, "mobile_changed", to=old_mobile)
     if result.outcome != otp.ACCEPTED:
         raise OtpRejected(result.outcome, result.remaining)
     if refusal is not None:

@@ -2,7 +2,7 @@
 
 The admin shows these fields read-only; its pages call these services, each one transaction that
 locks the account, returns early when nothing changes, and writes one audit row with the old
-and the new value, who made the change and why (QUALITY 29). SMS leave after commit.
+and the new value, who made the change and why (QUALITY 29). SMS are outbox rows in it, sent after commit.
 """
 
 from functools import partial
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from absher.audit import audit_record
-from absher.sms import deliver
+from absher.notifications.services import message_enqueue
 from civil_affairs.models import Person
 
 from .exceptions import AccountError, IdentifierTaken
@@ -102,10 +102,14 @@ def account_mobile_change(
         )
         language = user.preferred_language
         if old_mobile:
-            transaction.on_commit(partial(
-                deliver, to=old_mobile, language=language, render=mobile_change_text, kind="old", ending=new_mobile[-3:],
-            ))
-        transaction.on_commit(partial(deliver, to=new_mobile, language=language, render=mobile_change_text, kind="new"))
+            message_enqueue(
+                to=old_mobile, language=language, purpose="accounts.staff_mobile_change_old", user=user,
+                render=partial(mobile_change_text, "old", new_mobile[-3:]),
+            )
+        message_enqueue(
+            to=new_mobile, language=language, purpose="accounts.staff_mobile_change_new", user=user,
+            render=partial(mobile_change_text, "new"),
+        )
     return user
 
 

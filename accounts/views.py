@@ -20,9 +20,10 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from absher.middleware import remember_language
+from absher.notifications.models import MessageStatus
 from absher.request_info import client_address
 
-from . import services
+from . import selectors, services
 from .exceptions import AccountError, OtpSendRefused, PhoneNotConfirmed, RegistrationRefused, RegistrationVoided
 from .forms import (
     CodeForm,
@@ -100,13 +101,15 @@ class CodeStepView(View):
         raise NotImplementedError
 
     def render_step(self, request, data, user, form, status=200):
-        code = OneTimeCode.objects.filter(challenge=data["challenge"]).order_by("-created_at").first()
+        code = selectors.code_latest(data["challenge"])
         context = {
             "form": form,
             "title": self.title,
             # Isolated so that the number reads left to right inside an Arabic sentence.
             "masked_mobile": format_html('<bdi dir="ltr">{}</bdi>', mask_mobile(user.mobile)),
+            # The outbox's outcome: a code the gateway could not take within its lifetime has failed.
             "delivery_failed": code is not None and code.delivery == OneTimeCode.Delivery.FAILED,
+            "delivery_late": code is not None and code.message is not None and code.message.status == MessageStatus.TEMPORARY_FAILURE,
             "no_code_yet": code is None,
             "resend_url": reverse(self.resend_url),
         }

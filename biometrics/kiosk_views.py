@@ -24,7 +24,7 @@ from absher.request_info import client_address
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.exceptions import AccountError, ClaimNotPossible, OtpSendRefused
-from accounts.models import AccountState, OtpPurpose, User
+from accounts.models import AccountState, OneTimeCode, OtpPurpose, User
 from accounts.rules import mask_mobile
 
 from . import flows, selectors, services
@@ -398,7 +398,10 @@ class CodeStep(Step):
         flash = self.data.get("flash", "")
         if flash:
             flows.flow_update(self.flow, now=timezone.now(), flash="")
-        return {"form": form, "title": self.title, "masked_mobile": mask_mobile(self.recipient()), "flash": flash}
+        # The SMS could not be delivered within the code's lifetime (the outbox's outcome): say so.
+        code = account_selectors.code_latest(self.data.get(self.challenge_key))
+        return {"form": form, "title": self.title, "masked_mobile": mask_mobile(self.recipient()), "flash": flash,
+                "delivery_failed": code is not None and code.delivery == OneTimeCode.Delivery.FAILED}
 
     def done(self, form):
         try:
@@ -448,6 +451,7 @@ class CredentialsStep(Step):
 class LoginCodeStep(CodeStep):
     step = "login_code"
     title = gettext_lazy("Your sign-in code")
+    challenge_key = "login_challenge"
 
     def verify(self, code):
         services.kiosk_activation_complete(

@@ -320,28 +320,6 @@ class Attachment(models.Model):
         return self.display_name
 
 
-class Notice(models.Model):
-    """An inbox notice: a change of status or a staff message on one of the user's requests."""
-
-    class Kind(models.TextChoices):
-        STATUS = "status", _("status changed")
-        MESSAGE = "message", _("new message")
-
-    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notices")
-    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    status = models.CharField(max_length=20, choices=RequestStatus.choices, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self):
-        return f"{self.kind} {self.request_id}"
-
-
 class PersonDataAccess(models.Model):
     """A staff view of a person's data, request or attachment: who, when, why. Shown to the citizen."""
 

@@ -50,9 +50,10 @@ def attachment_of(user, reference: str, attachment_id: int):
 
 
 def unread_notices(user):
-    from .models import Notice
+    """The user's unread notices about their requests (absher.notifications), newest first."""
+    from absher.notifications import selectors
 
-    return Notice.objects.filter(user=user, read_at=None).select_related("request")
+    return selectors.unread_notices(user, source="civil_affairs")
 
 
 def open_request_types():

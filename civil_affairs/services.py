@@ -199,12 +199,9 @@ def request_withdraw(*, request: ServiceRequest, applicant, client_address: str 
 
 
 def notices_mark_read(*, user, request: ServiceRequest | None = None) -> int:
-    from .models import Notice
+    from absher.notifications.services import notices_mark_read as mark_read
 
-    notices = Notice.objects.filter(user=user, read_at=None)
-    if request is not None:
-        notices = notices.filter(request=request)
-    return notices.update(read_at=timezone.now())
+    return mark_read(user=user, source=notifications.SOURCE, subject=request)
 
 
 def staff_view_record(*, staff, what: str, reason: str, person=None, request=None, attachment=None) -> None:

@@ -12,7 +12,8 @@ class PassportsConfig(AppConfig):
 
         from civil_affairs import inbox
 
-        from . import checks  # noqa: F401  (registers the payment backend check)
+        # Registers the payment backend check and the texts of its notices.
+        from . import checks, notifications  # noqa: F401
         from .behaviours import CancelAbscondingReportRequest
 
         inbox.register(CancelAbscondingReportRequest)

@@ -10,9 +10,11 @@ money is never lost whatever step a crash stops at:
 3. `bill_refund_finish`: one transaction marks it `refunded`, or `paid` again when the gateway
    refused (then a new refund may be asked for).
 
-`bill_refund` runs the three; `bills_refund_resume` finishes what a crash or a gateway that did not
-answer left pending (the `reconcile_payments` command runs it). Steps 2 and 3 are what a task
-calls once outside calls move to the task queue.
+The refund page calls `bill_refund_request`: step 1 in the request, then, on commit, the task
+`passports.tasks.bill_refund_complete` runs steps 2 and 3 (`bill_refund_complete`) with retries, so
+that no request waits on the gateway. `bill_refund` runs the three at once (operators, tests);
+`bills_refund_resume` finishes what a crash or a gateway that did not answer left pending (the
+reconciliation runs it every few minutes).
 """
 
 import secrets
@@ -20,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,7 +41,7 @@ from .exceptions import (
     PaymentGatewayError,
     RefundDeclined,
 )
-from .models import Bill, PassportNotice
+from .models import Bill
 from .payments import get_backend
 
 S = Bill.Status
@@ -94,7 +97,7 @@ def bill_create(*, payer, holder, service: str, decision, params: dict, submissi
             )
             audit_record(action="passport_bill_created", actor=payer, subject=payer, client_address=client_address,
                          bill=bill.number, service=service, amount=str(bill.amount), holder=holder.national_id)
-            notifications.notify(payer, PassportNotice.Kind.BILL, _params(bill), bill=bill)
+            notifications.notify(payer, notifications.Kind.BILL, _params(bill), bill=bill)
     except IntegrityError:
         existing = Bill.objects.filter(payer=payer, submission_key=submission_key).first()
         if existing is None:
@@ -131,7 +134,7 @@ def bill_payment_record(*, bill: Bill, payment_reference: str, actor, source: st
     bill.save(update_fields=["status", "paid_at", "payment_reference"])
     audit_record(action="passport_bill_paid", actor=actor, subject=bill.payer, client_address=client_address,
                  bill=bill.number, amount=str(bill.amount), payment_reference=bill.payment_reference, source=source)
-    notifications.notify(bill.payer, PassportNotice.Kind.PAID, _params(bill), bill=bill)
+    notifications.notify(bill.payer, notifications.Kind.PAID, _params(bill), bill=bill)
     return bill
 
 
@@ -207,10 +210,11 @@ class RefundAnswer:
     reference: str = ""
 
 
-def bill_refund_start(*, bill: Bill, actor, client_address: str = "") -> Bill:
+def bill_refund_start(*, bill: Bill, actor, client_address: str = "", complete_later: bool = False) -> Bill:
     """Step 1: mark a paid, unused bill `refund_pending` with a new idempotency key.
 
     A bill already pending is returned as it is (with its key): asking twice is one refund.
+    With `complete_later`, the task that runs steps 2 and 3 is enqueued when this commits.
     """
     with transaction.atomic(durable=True):
         bill = _locked(bill)
@@ -224,7 +228,17 @@ def bill_refund_start(*, bill: Bill, actor, client_address: str = "") -> Bill:
         audit_record(action="passport_bill_refund_requested", actor=actor, subject=bill.payer,
                      client_address=client_address, bill=bill.number, amount=str(bill.amount),
                      refund_key=bill.refund_key)
+        if complete_later:
+            from .tasks import bill_refund_enqueue  # the tasks module imports this one
+
+            transaction.on_commit(partial(bill_refund_enqueue, bill.pk))
     return bill
+
+
+def bill_refund_request(*, bill: Bill, actor, client_address: str = "") -> Bill:
+    """What the refund page does: step 1 now; steps 2 and 3 in a task after the commit, so that the
+    request never waits on the gateway. Asked again while pending, nothing new is started."""
+    return bill_refund_start(bill=bill, actor=actor, client_address=client_address, complete_later=True)
 
 
 def bill_refund_send(*, bill: Bill) -> RefundAnswer | None:
@@ -259,7 +273,7 @@ def bill_refund_finish(*, bill: Bill, answer: RefundAnswer, actor=None, client_a
             audit_record(action="passport_bill_refunded", actor=actor, subject=bill.payer, client_address=client_address,
                          bill=bill.number, amount=str(bill.amount), refund_reference=bill.refund_reference,
                          refund_key=answer.key)
-            notifications.notify(bill.payer, PassportNotice.Kind.REFUNDED, _params(bill), bill=bill)
+            notifications.notify(bill.payer, notifications.Kind.REFUNDED, _params(bill), bill=bill)
         else:
             _move(bill, S.PAID)
             bill.refund_key = ""
@@ -270,8 +284,18 @@ def bill_refund_finish(*, bill: Bill, answer: RefundAnswer, actor=None, client_a
     return bill
 
 
+def bill_refund_complete(*, bill: Bill) -> RefundAnswer | None:
+    """Steps 2 and 3 (the task `passports.tasks.bill_refund_complete`): the gateway's answer, recorded.
+    None when the bill is no longer waiting for a refund; an UNKNOWN answer leaves it pending."""
+    answer = bill_refund_send(bill=bill)
+    if answer is not None:
+        bill_refund_finish(bill=bill, answer=answer)
+    return answer
+
+
 def bill_refund(*, bill: Bill, actor, client_address: str = "") -> Bill:
-    """Refund a paid bill that no service used. After use, or before payment, it is refused.
+    """Refund a paid bill that no service used, the three steps at once (never in a web request:
+    the page calls bill_refund_request). After use, or before payment, it is refused.
 
     The bill comes back `refunded`, `paid` again (the gateway refused: RefundDeclined is raised), or
     still `refund_pending` when the gateway did not answer (bills_refund_resume finishes it).

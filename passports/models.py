@@ -454,34 +454,6 @@ class Receipt(models.Model):
         return self.reference or f"#{self.pk}"
 
 
-class PassportNotice(models.Model):
-    """An inbox notice of the passports services (the civil-affairs notice belongs to a request)."""
-
-    class Kind(models.TextChoices):
-        DOCUMENT = "document", _("document issued")
-        CANCELLED = "cancelled", _("document cancelled")
-        BILL = "bill", _("bill issued")
-        PAID = "paid", _("bill paid")
-        REFUNDED = "refunded", _("bill refunded")
-        REMINDER = "reminder", _("expiry reminder")
-        REPORT = "report", _("absence report")
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="passport_notices")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    params = models.JSONField(default=dict)
-    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    bill = models.ForeignKey(Bill, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-at"])]
-
-    def __str__(self):
-        return f"{self.kind} {self.user_id}"
-
-
 class ExpiryReminder(models.Model):
     """One reminder sent to one user about one document's expiry date: the command's memory."""
 

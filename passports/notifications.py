@@ -1,18 +1,35 @@
-"""Notices (the passports inbox on the Passports page) and SMS, in the user's language, after commit."""
+"""Notices of the passports services (the inbox on the Passports page) and their SMS.
+
+The notices and the outbox are absher.notifications'; this module says what they say: `render`
+gives a notice's text in the active language (the page's when it is read, the recipient's when
+its SMS is written), registered with absher.notifications.texts (PassportsConfig.ready).
+"""
 
 from datetime import date
 from decimal import Decimal
-from functools import partial
 
-from django.db import transaction
+from django.db import models
 from django.template.defaultfilters import floatformat
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from absher.sms import deliver
+from absher.notifications import services as notifications
+from absher.notifications import texts
 from civil_affairs.templatetags.calendars import dual_date
 
-from .models import PassportNotice, Service
+from .models import Service
+
+SOURCE = "passports"
+
+
+class Kind(models.TextChoices):
+    DOCUMENT = "document", gettext_lazy("document issued")
+    CANCELLED = "cancelled", gettext_lazy("document cancelled")
+    BILL = "bill", gettext_lazy("bill issued")
+    PAID = "paid", gettext_lazy("bill paid")
+    REFUNDED = "refunded", gettext_lazy("bill refunded")
+    REMINDER = "reminder", gettext_lazy("expiry reminder")
+    REPORT = "report", gettext_lazy("absence report")
 
 
 def _name(params) -> str:
@@ -35,32 +52,32 @@ def _service(params) -> str:
 def render(kind: str, params: dict) -> str:
     """The text of a notice or an SMS, in the active language."""
     name = _name(params)
-    if kind == PassportNotice.Kind.DOCUMENT:
+    if kind == Kind.DOCUMENT:
         if params.get("until"):
             return _("Absher: %(service)s for %(name)s is done: number %(number)s, valid until %(until)s. Receipt %(receipt)s.") % {
                 "service": _service(params), "name": name, "number": params.get("number", ""),
                 "until": _date(params, "until"), "receipt": params.get("receipt", "")}
         return _("Absher: %(service)s for %(name)s is done: number %(number)s. Receipt %(receipt)s.") % {
             "service": _service(params), "name": name, "number": params.get("number", ""), "receipt": params.get("receipt", "")}
-    if kind == PassportNotice.Kind.CANCELLED:
+    if kind == Kind.CANCELLED:
         return _("Absher: number %(number)s of %(name)s is cancelled. Receipt %(receipt)s.") % {
             "number": params.get("number", ""), "name": name, "receipt": params.get("receipt", "")}
-    if kind == PassportNotice.Kind.BILL:
+    if kind == Kind.BILL:
         return _("Absher: bill %(bill)s of SAR %(amount)s for %(service)s (%(name)s). Pay it through SADAD or on Absher.") % {
             "bill": params.get("bill", ""), "amount": money(params.get("amount", 0)), "service": _service(params), "name": name}
-    if kind == PassportNotice.Kind.PAID:
+    if kind == Kind.PAID:
         return _("Absher: bill %(bill)s of SAR %(amount)s is paid.") % {
             "bill": params.get("bill", ""), "amount": money(params.get("amount", 0))}
-    if kind == PassportNotice.Kind.REFUNDED:
+    if kind == Kind.REFUNDED:
         return _("Absher: bill %(bill)s of SAR %(amount)s was refunded.") % {
             "bill": params.get("bill", ""), "amount": money(params.get("amount", 0))}
-    if kind == PassportNotice.Kind.REMINDER:
+    if kind == Kind.REMINDER:
         if params.get("document") == "passport":
             return _("Absher: the passport of %(name)s expires on %(date)s. Renew it in time.") % {
                 "name": name, "date": _date(params, "date")}
         return _("Absher: the iqama of %(name)s expires on %(date)s. Renew it in time.") % {
             "name": name, "date": _date(params, "date")}
-    if kind == PassportNotice.Kind.REPORT:
+    if kind == Kind.REPORT:
         if params.get("event") == "cancelled":
             return _("Absher: the report %(reference)s that %(name)s is absent from work was cancelled.") % {
                 "reference": params.get("reference", ""), "name": name}
@@ -75,11 +92,9 @@ def holder_params(person) -> dict:
     return {"name_ar": person.name_ar, "name_en": person.name_en}
 
 
-def notify(user, kind: str, params: dict, *, receipt=None, bill=None) -> PassportNotice:
-    """A notice now (in the caller's transaction) and an SMS once it commits."""
-    notice = PassportNotice.objects.create(user=user, kind=kind, params=params, receipt=receipt, bill=bill)
-    if user.mobile:
-        transaction.on_commit(
-            partial(deliver, to=user.mobile, language=user.preferred_language, render=render, kind=kind, params=params)
-        )
-    return notice
+texts.register(SOURCE, notice=render)
+
+
+def notify(user, kind: str, params: dict, *, receipt=None, bill=None):
+    """A notice now (in the caller's transaction), about the receipt or the bill, and an SMS once it commits."""
+    return notifications.notify(user=user, source=SOURCE, kind=kind, params=params, subject=receipt or bill)

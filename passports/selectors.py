@@ -21,7 +21,6 @@ from .models import (
     Fee,
     Fine,
     Passport,
-    PassportNotice,
     Receipt,
     Sponsorship,
     TravelPermit,
@@ -320,11 +319,16 @@ def person_documents(person: Person) -> dict:
 
 
 def notices_of(user, *, limit: int = 5):
-    return PassportNotice.objects.filter(user=user).order_by("-at", "-id")[:limit]
+    """The user's latest passports notices (absher.notifications), read or not."""
+    from absher.notifications import selectors
+
+    return selectors.notices_of(user, source="passports", limit=limit)
 
 
 def unread_notice_count(user) -> int:
-    return PassportNotice.objects.filter(user=user, read_at__isnull=True).count()
+    from absher.notifications import selectors
+
+    return selectors.unread_notice_count(user, source="passports")
 
 
 def bills_of(user):

@@ -29,7 +29,6 @@ from .models import (
     IqamaRecord,
     IqamaRenewal,
     Passport,
-    PassportNotice,
     Receipt,
     Service,
     Sponsorship,
@@ -243,7 +242,7 @@ def _cancellation_carry_out(*, actor, holder, relation, params, decision, today)
     visa.status = Visa.Status.CANCELLED
     visa.cancelled_at = timezone.now()
     visa.save(update_fields=["status", "cancelled_at"])
-    return {"visa": visa, "number": visa.number, "kind": PassportNotice.Kind.CANCELLED}
+    return {"visa": visa, "number": visa.number, "kind": notifications.Kind.CANCELLED}
 
 
 def _final_exit_carry_out(*, actor, holder, relation, params, decision, today) -> dict:
@@ -268,7 +267,7 @@ def _permit_cancellation_carry_out(*, actor, holder, relation, params, decision,
     permit.status = TravelPermit.Status.CANCELLED
     permit.cancelled_at = timezone.now()
     permit.save(update_fields=["status", "cancelled_at"])
-    return {"travel_permit": permit, "number": permit.number, "kind": PassportNotice.Kind.CANCELLED}
+    return {"travel_permit": permit, "number": permit.number, "kind": notifications.Kind.CANCELLED}
 
 
 def _absconding_carry_out(*, actor, holder, relation, params, decision, today) -> dict:
@@ -279,7 +278,7 @@ def _absconding_carry_out(*, actor, holder, relation, params, decision, today) -
     report.reference = _reference("AB", report)
     report.save(update_fields=["reference"])
     return {
-        "absconding_report": report, "number": report.reference, "kind": PassportNotice.Kind.REPORT,
+        "absconding_report": report, "number": report.reference, "kind": notifications.Kind.REPORT,
         "notice": {"event": "filed", "reference": report.reference, "date": report.cancellable_until.isoformat()},
     }
 
@@ -447,7 +446,7 @@ def _carry_out(*, service, actor, holder, params, bill, today, client_address) -
         audit_record(action=spec.audit_action, actor=actor, subject=actor, client_address=client_address,
                      holder=holder.national_id, receipt=receipt.reference, number=done.get("number", ""),
                      bill=bill.number if bill else "", relation=relation)
-        kind = done.get("kind", PassportNotice.Kind.DOCUMENT)
+        kind = done.get("kind", notifications.Kind.DOCUMENT)
         until = done.get("until")
         notice = {**notifications.holder_params(holder), "service": service, "number": done.get("number", ""),
                   "receipt": receipt.reference, "until": until.isoformat() if until else "", **done.get("notice", {})}
@@ -478,7 +477,7 @@ def absconding_report_cancel(*, report: AbscondingReport, actor, today: date | N
                      note=note[:200])
         if report.reported_by is not None:
             notifications.notify(
-                report.reported_by, PassportNotice.Kind.REPORT,
+                report.reported_by, notifications.Kind.REPORT,
                 {**notifications.holder_params(report.worker), "event": "cancelled", "reference": report.reference},
             )
     return report
@@ -623,7 +622,7 @@ def _remind(person: Person, document: str, expires_on: date, today: date) -> int
             _reminder, created = ExpiryReminder.objects.get_or_create(
                 user=user, person=person, document=document, expires_on=expires_on)
             if created:
-                notifications.notify(user, PassportNotice.Kind.REMINDER, {
+                notifications.notify(user, notifications.Kind.REMINDER, {
                     **notifications.holder_params(person), "document": document, "date": expires_on.isoformat()})
                 sent += 1
     return sent
@@ -652,5 +651,7 @@ def expiry_reminders_send(*, today: date | None = None, days: int = REMINDER_DAY
 
 
 def notices_mark_read(*, user) -> int:
-    return PassportNotice.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    from absher.notifications.services import notices_mark_read as mark_read
+
+    return mark_read(user=user, source=notifications.SOURCE)
 

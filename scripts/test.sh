@@ -3,7 +3,8 @@
 # -p randomly -p "randomly_seed=N", or --randomly-seed=N).
 #   --sweep  then runs the non-browser suite again with the clock frozen at each hard instant of
 #            tests/clock.py (month ends, 29 February, 21:30 UTC on 31 December, the last days of
-#            Hijri months) and at one random instant, printed for replay (QUALITY 24).
+#            Hijri months) and at one random instant, printed for replay (QUALITY 24). The worker
+#            tests (marker `worker`, a real Celery worker on the real clock) run once, in the first run.
 # Other arguments go to the first pytest run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,7 @@ failed=()
 while IFS= read -r instant; do
   echo
   echo "=== calendar sweep: --clock=${instant}"
-  if ! .venv/bin/pytest -m "not browser" -p no:cacheprovider --clock="${instant}"; then
+  if ! .venv/bin/pytest -m "not browser and not worker" -p no:cacheprovider --clock="${instant}"; then
     failed+=("${instant}")
   fi
 done <<< "${instants}"

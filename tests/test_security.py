@@ -128,8 +128,11 @@ def production_env() -> dict:
         "FINGERPRINT_KEY": "q7mY1c7Qz5q0y3wUq1l2y0m3bH9sQk2uR8vX4nT6pLw=",
         "FINGERPRINT_MATCHER": "biometrics.matching.MinutiaeMatcher",
         "PAYMENT_NOTIFICATION_KEY": "payment-notification-key-" + "x7" * 10,
+        "NOTIFY_ENCRYPTION_KEY": "Jm0xq0l5cQ1h7S2yLrV8wP3kZt6uB9dE4fGaHcNjKs0=",
+        "NOTIFY_CALLBACK_BASE_URL": "https://absher.example",
         "DJANGO_ALLOWED_HOSTS": "absher.example",
         "DATABASE_URL": "sqlite:////tmp/absher-check-deploy.sqlite3",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
     }
 
 

@@ -1,4 +1,7 @@
-"""The SMS gateway's backends, chosen by dotted path like Django's e-mail backends."""
+"""The SMS gateway's backends, chosen by dotted path like Django's e-mail backends.
+
+Only the outbox's delivery task calls them (tests/notifications); here they are called directly.
+"""
 
 import io
 import json
@@ -7,19 +10,22 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from absher.sms import SmsDeliveryError, SmsMessage, get_backend, send_sms
+from absher.sms import SmsDeliveryError, SmsMessage, SmsRejected, get_backend
 from absher.sms.backends import console, file, locmem
 
 
 def test_locmem_keeps_an_outbox(sms_outbox):
-    send_sms("+966512345678", "hello")
+    assert get_backend().send(SmsMessage("+966512345678", "hello")) == "LM1"
     assert sms_outbox == [SmsMessage("+966512345678", "hello")]
 
 
-def test_locmem_can_simulate_an_outage(sms_outbox):
-    locmem.fail_next.append(True)
-    with pytest.raises(SmsDeliveryError):
-        send_sms("+966512345678", "hello")
+def test_locmem_can_simulate_an_outage_and_a_refusal(sms_outbox):
+    locmem.fail_next.extend([True, "reject"])
+    with pytest.raises(SmsDeliveryError) as outage:
+        get_backend().send(SmsMessage("+966512345678", "hello"))
+    assert not isinstance(outage.value, SmsRejected)
+    with pytest.raises(SmsRejected):
+        get_backend().send(SmsMessage("+966512345678", "hello"))
     assert sms_outbox == []
 
 
@@ -43,31 +49,63 @@ def test_backend_is_chosen_by_setting():
         assert isinstance(get_backend(), file.SmsBackend)
 
 
-def test_twilio_backend_sends_through_the_sdk_and_wraps_its_errors(monkeypatch):
+def test_twilio_backend_sends_through_the_sdk_with_a_timeout_and_wraps_its_errors(monkeypatch):
+    import requests
     from twilio.base.exceptions import TwilioRestException
 
     from absher.sms.backends import twilio as twilio_backend
 
-    sent = []
+    sent, clients = [], []
 
     class FakeMessages:
         def create(self, **kwargs):
             if kwargs["to"].endswith("0"):
-                raise TwilioRestException(status=400, uri="/Messages", msg="invalid number")
+                raise TwilioRestException(status=400, uri="/Messages", msg="invalid number", code=21211)
+            if kwargs["to"].endswith("1"):
+                raise TwilioRestException(status=503, uri="/Messages", msg="busy")
+            if kwargs["to"].endswith("2"):
+                raise requests.exceptions.ReadTimeout("the gateway took too long")
             sent.append(kwargs)
             return type("Result", (), {"sid": "SM123"})()
 
     class FakeClient:
-        def __init__(self, sid, token):
+        def __init__(self, sid, token, http_client=None):
+            clients.append(http_client)
             self.messages = FakeMessages()
 
     monkeypatch.setattr("twilio.rest.Client", FakeClient)
-    with override_settings(TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_FROM_NUMBER="+15005550006"):
+    with override_settings(TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_FROM_NUMBER="+15005550006",
+                           NOTIFY_GATEWAY_TIMEOUT=7.5, NOTIFY_CALLBACK_BASE_URL=""):
         backend = twilio_backend.SmsBackend()
-        backend.send(SmsMessage("+966512345678", "hi"))
-        with pytest.raises(SmsDeliveryError):
+        assert backend.send(SmsMessage("+966512345678", "hi", reference="41")) == "SM123"
+        with pytest.raises(SmsRejected):  # an invalid number: never again
             backend.send(SmsMessage("+966512345670", "hi"))
+        for to in ("+966512345671", "+966512345672"):  # busy, too slow: later
+            with pytest.raises(SmsDeliveryError) as later:
+                backend.send(SmsMessage(to, "hi"))
+            assert not isinstance(later.value, SmsRejected)
+    # Every gateway call is bounded: the SDK's HTTP client carries the timeout.
+    assert clients[0].timeout == 7.5
     assert sent == [{"to": "+966512345678", "from_": "+15005550006", "body": "hi"}]
+    assert backend.receipts is False
+
+
+def test_twilio_backend_asks_for_signed_receipts_at_the_public_url(monkeypatch):
+    from absher.sms.backends import twilio as twilio_backend
+
+    sent = []
+
+    class FakeClient:
+        def __init__(self, sid, token, http_client=None):
+            self.messages = type("M", (), {"create": lambda _self, **kw: sent.append(kw) or type("R", (), {"sid": "SM9"})()})()
+
+    monkeypatch.setattr("twilio.rest.Client", FakeClient)
+    with override_settings(TWILIO_ACCOUNT_SID="AC1", TWILIO_AUTH_TOKEN="t", TWILIO_FROM_NUMBER="+15005550006",
+                           NOTIFY_CALLBACK_BASE_URL="https://absher.example/"):
+        backend = twilio_backend.SmsBackend()
+        backend.send(SmsMessage("+966512345678", "hi", reference="41"))
+    assert backend.receipts is True
+    assert sent[0]["status_callback"] == "https://absher.example/notifications/twilio/status/?message=41"
 
 
 def test_twilio_backend_needs_its_credentials():

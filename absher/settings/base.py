@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -220,6 +221,26 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env("TWILIO_FROM_NUMBER", default="")
 
+# The notification pipeline (absher/notifications): notices for the portal and an outbox row per
+# message, delivered by a Celery task each (GOV.UK Notify's model). Every gateway call has this
+# timeout (seconds); a failed message is tried again after each of these delays (seconds, then
+# minutes, then hours), then it is a dead letter for staff (the admin's outbox). A code is never
+# sent after its lifetime, whatever is left of this table.
+NOTIFY_GATEWAY_TIMEOUT = env.float("NOTIFY_GATEWAY_TIMEOUT", default=10.0)
+NOTIFY_RETRY_DELAYS = (10, 60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
+# A worker's claim on a message (status `sending`): longer than the task's hard time limit
+# (absher.notifications.tasks), so that only a worker that died leaves a claim to run out; the
+# sweeper then enqueues the message again (see docs in absher/notifications/delivery.py).
+NOTIFY_LEASE = timedelta(minutes=2)
+# A message still `created` this long after its commit lost its broker message: the sweeper enqueues it again.
+NOTIFY_REQUEUE_AFTER = timedelta(minutes=2)
+# Messages that carry a one-time code are encrypted at rest with this Fernet key (a comma-separated
+# list rotates keys) and wiped once sent or expired; production sets it, development derives one
+# from SECRET_KEY.
+NOTIFY_ENCRYPTION_KEY = env("NOTIFY_ENCRYPTION_KEY", default="")
+# The public https origin Twilio posts delivery receipts to (e.g. https://absher.example); empty: no receipts.
+NOTIFY_CALLBACK_BASE_URL = env("NOTIFY_CALLBACK_BASE_URL", default="")
+
 # One-time codes (accounts/otp.py): NIST SP 800-63B 5.1.3.2, OWASP ASVS 2.7.
 OTP_LENGTH = 6
 OTP_VALIDITY = timedelta(minutes=5)
@@ -244,6 +265,93 @@ OTP_MAX_PER_SHARED_DEVICE_HOUR = 240
 # Unconfirmed registrations free their ID, mobile and username after this.
 REGISTRATION_PENDING_LIFETIME = timedelta(hours=24)
 TERMS_VERSION = "2026-11"
+
+# Background work on Celery with Redis as the broker (absher/celery.py; DESIGN.md, "Outside effects
+# leave through one pipeline"). Without CELERY_BROKER_URL (development, unit tests) every task runs
+# eagerly in the calling process right after the commit that enqueued it, so `bash scripts/run.sh`
+# needs no Redis and no worker, and the console SMS backend prints as before.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"  # eager: nothing reaches a broker, and nothing waits for one
+CELERY_TASK_EAGER_PROPAGATES = True
+# A message is acknowledged when its task ends, and handed back when the worker running it dies:
+# a killed worker loses nothing (and the outbox's claim guard keeps a second run from sending twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per worker process: a slow gateway holds up one message, not a prefetched batch.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Outcomes are recorded on the rows themselves (outbox, bills): no result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+# Past the soft limit a task gets SoftTimeLimitExceeded and can record it; the hard limit kills it.
+# Gateway calls have their own timeouts of seconds; a periodic batch fits well within.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Redis hands an unacknowledged message to another worker after the visibility timeout. It must be
+# longer than the longest countdown of any retry (a worker holds a message that waits for its
+# countdown unacknowledged: were the timeout shorter, a second worker would run it too; the
+# outbox's last retries wait hours, a refund's minutes) and than the hard time limit above. A
+# message whose worker died whole comes back after this long; the outbox sweeper re-enqueues
+# such rows much sooner, and a worker killed under a live parent (prefork) hands it back at once.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=12 * 3600)
+# A Redis that vanishes without closing the connection must not hold a web request that enqueues
+# (publishing gives up after a few short tries; the outbox sweeper enqueues what was not).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, "socket_connect_timeout": 2,
+                                   "socket_timeout": 10}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING below, like the web
+CELERY_TIMEZONE = TIME_ZONE  # crontab hours below are Riyadh hours
+CELERY_BEAT_SCHEDULE_FILENAME = str(env.path("CELERY_BEAT_SCHEDULE_FILENAME", default=BASE_DIR / "var" / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULER = "absher.celery:BeatScheduler"  # the file above, in a folder it makes
+
+# Periodic work, sent by `celery -A absher beat` (one beat process per deployment). Each task takes
+# a lock of its own (absher.periodic), so two runs at once are safe; each is also a management
+# command for operators. "expires": a run the workers could not start before the next one is due
+# is dropped, not piled up. Apps add their entries here (the outbox's sweeper among them).
+CELERY_BEAT_SCHEDULE = {
+    "expire-registrations": {"task": "accounts.tasks.expire_registrations", "schedule": timedelta(minutes=5),
+                             "options": {"expires": 5 * 60}},
+    "sweep-attachments": {"task": "civil_affairs.tasks.sweep_attachments", "schedule": crontab(minute=17),
+                          "options": {"expires": 3600}},
+    # Daytime in Riyadh: a reminder SMS is not a message to wake anyone up with.
+    "send-expiry-reminders": {"task": "passports.tasks.send_expiry_reminders", "schedule": crontab(minute=0, hour=9),
+                              "options": {"expires": 6 * 3600}},
+    # Confirms or closes payments the gateway knows about, then finishes the refunds left pending
+    # (billing.bills_refund_resume runs inside it: it needs no entry of its own).
+    "reconcile-payments": {"task": "passports.tasks.reconcile_payments", "schedule": timedelta(minutes=5),
+                           "options": {"expires": 5 * 60}},
+    # The quiet hours, one after another.
+    "clear-sessions": {"task": "absher.tasks.clear_sessions", "schedule": crontab(minute=0, hour=3),
+                       "options": {"expires": 6 * 3600}},
+    "purge-one-time-codes": {"task": "accounts.tasks.purge_one_time_codes", "schedule": crontab(minute=15, hour=3),
+                             "options": {"expires": 6 * 3600}},
+    "purge-login-throttles": {"task": "accounts.tasks.purge_login_throttles", "schedule": crontab(minute=30, hour=3),
+                              "options": {"expires": 6 * 3600}},
+    "purge-kiosk-attempts": {"task": "biometrics.tasks.purge_kiosk_attempts", "schedule": crontab(minute=45, hour=3),
+                             "options": {"expires": 6 * 3600}},
+    # The outbox (absher/notifications): re-enqueues messages stuck past their lease, dead-letters the last failures.
+    "outbox-sweep": {"task": "absher.notifications.tasks.outbox_sweep", "schedule": timedelta(minutes=1),
+                     "options": {"expires": 60}},
+}
+
+# How long rows kept only to enforce a rule stay after they stopped mattering (the purges above).
+# Audit rows (absher.AuditEvent) are the record of what happened and are never purged; these are
+# working rows, kept a little past their use so that support can answer a citizen, then deleted
+# (the PDPL's rule: personal data is destroyed once the purpose it was collected for has ended).
+# One-time codes: a code lives 5 minutes and the SMS caps count codes over at most a day; 30 days
+# lets support answer "my code never came" within a month (the audit keeps that a code was sent).
+RETENTION_OTP_DAYS = env.int("RETENTION_OTP_DAYS", default=30)
+# Sign-in and finger-match throttles idle this long (and not locked) are deleted: the longest
+# lockout is 24 hours, and a month's quiet is no longer an attack to slow down.
+RETENTION_THROTTLE_DAYS = env.int("RETENTION_THROTTLE_DAYS", default=30)
+# Kiosk reader attempts (result, quality, score, never a template) serve the staff's review of
+# impersonation attempts and of the matcher's threshold over a yearly audit cycle. Attempts that
+# completed an activation or a mobile change are evidence of it and are kept.
+RETENTION_KIOSK_ATTEMPT_DAYS = env.int("RETENTION_KIOSK_ATTEMPT_DAYS", default=365)
 
 # Ages (civil_affairs/ages.py): the calendar each kind of person's age is counted in.
 AGE_CALENDAR_CITIZEN = "hijri"

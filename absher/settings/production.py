@@ -1,7 +1,9 @@
 """Production: every secret from the environment, with no default; HTTPS only."""
 
+import environ
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import REDIS_URL, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -14,6 +16,11 @@ SMS_BACKEND = env("SMS_BACKEND", default="absher.sms.backends.twilio.SmsBackend"
 MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.ClamdScanner")
 FINGERPRINT_KEY = env("FINGERPRINT_KEY")
 PAYMENT_NOTIFICATION_KEY = env("PAYMENT_NOTIFICATION_KEY")
+NOTIFY_ENCRYPTION_KEY = env("NOTIFY_ENCRYPTION_KEY")
+# Outside effects leave through the workers: a broker is required (the cache's Redis by default; better a
+# database of its own with maxmemory-policy noeviction, so that no queued message is ever evicted).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or environ.Env.NOTSET)
+CELERY_TASK_ALWAYS_EAGER = False
 FINGERPRINT_READER = env("FINGERPRINT_READER", default="biometrics.readers.agent.KioskAgentReader")
 # No default: the hand-written matcher is unproven on real fingers, so a deployment names its
 # matcher; left unset (None), the deploy check biometrics.E005 fails.

@@ -12,6 +12,10 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'test.sqlite3'}")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_BACKEND = "absher.sms.backends.locmem.SmsBackend"
+# Tasks run eagerly, at the commit that enqueues them, whatever the environment says; the worker
+# tests (tests/integration) turn this off and start a real worker on Redis.
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = tempfile.mkdtemp(prefix="absher-test-media-")
 PRIVATE_FILES_ROOT = tempfile.mkdtemp(prefix="absher-test-private-")

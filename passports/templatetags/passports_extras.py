@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.filter
 def notice_text(notice) -> str:
-    return notifications.render(notice.kind, notice.params)
+    return notice.text
 
 
 @register.filter

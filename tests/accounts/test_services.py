@@ -235,12 +235,15 @@ def test_per_address_cap_counts_across_mobiles(user_factory):
     assert error.value.code == "address_hour"
 
 
-def test_gateway_failure_is_recorded_and_loses_nothing(person_factory, django_capture_on_commit_callbacks):
-    locmem.fail_next.append(True)
+def test_gateway_failure_is_recorded_and_loses_nothing(person_factory, django_capture_on_commit_callbacks, settings):
+    # The gateway is down for the code's whole lifetime: the task tries while the code lives, then gives up.
+    locmem.fail_next.extend([True] * (1 + len(settings.NOTIFY_RETRY_DELAYS)))
     with django_capture_on_commit_callbacks(execute=True):
         user, challenge = services.registration_start(data=registration_data(person_factory()), client_address=IP)
     assert locmem.outbox == []
-    assert OneTimeCode.objects.get(challenge=challenge).delivery == OneTimeCode.Delivery.FAILED
+    code = OneTimeCode.objects.select_related("message").get(challenge=challenge)
+    assert code.delivery == OneTimeCode.Delivery.FAILED
+    assert code.message.status == "expired" and code.message.body_sealed == "" and code.message.body == ""
     assert User.objects.filter(pk=user.pk, state=AccountState.PENDING_PHONE).exists()
 
 

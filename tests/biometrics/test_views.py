@@ -346,6 +346,26 @@ def test_the_mobile_change_code_is_resent_to_the_new_number(screen, active_citiz
     assert screen.post("kiosk-new-mobile-code", {"code": code_in(sms_outbox[-1])}).url == reverse("biometrics:kiosk-done")
 
 
+def test_a_code_the_gateway_could_not_deliver_in_its_lifetime_is_said_and_a_new_one_offered(screen, citizen, sms_outbox,
+                                                                                            settings):
+    from absher.sms.backends import locmem
+
+    settings.OTP_RESEND_COOLDOWN = timedelta(0)
+    locmem.fail_next.extend([True] * (1 + len(settings.NOTIFY_RETRY_DELAYS)))  # down for the code's lifetime
+    screen.to_terms(citizen)
+    screen.post("kiosk-terms", {"accept": "on"})
+    assert screen.post("kiosk-mobile", {"mobile": citizen.mobile[4:]}).url == reverse("biometrics:kiosk-mobile-code")
+    with translation.override("en"):
+        page = screen.get("kiosk-mobile-code")
+    assert sms_outbox == [] and page.context["delivery_failed"] is True
+    assert b"We could not send the SMS" in page.content and b'id="kiosk-resend"' in page.content
+    locmem.fail_next.clear()  # the gateway is back
+    screen.post("kiosk-code-resend")
+    page = screen.get("kiosk-mobile-code")
+    assert len(sms_outbox) == 1 and page.context["delivery_failed"] is False
+    assert screen.post("kiosk-mobile-code", {"code": code_in(sms_outbox[-1])}).url == reverse("biometrics:kiosk-credentials")
+
+
 # --- kiosk mode: the device, no-store, idle reset ---------------------------------------------------
 
 KIOSK_PAGES = [

@@ -6,11 +6,12 @@ import uuid
 import pytest
 from django.db import connection
 
+from absher.notifications.models import Notice
 from absher.sms.backends import locmem
 from accounts.models import AccountState
 from civil_affairs import services, storage
 from civil_affairs.exceptions import ReasonRequired, ReplyNotExpected, TransitionNotAllowed
-from civil_affairs.models import Attachment, Notice, RequestStatus, ServiceRequest
+from civil_affairs.models import Attachment, RequestStatus, ServiceRequest
 from tests.civil_affairs.conftest import pdf_file, png_file
 from tests.conftest import require_postgres
 
@@ -29,7 +30,7 @@ def test_submission_makes_a_request_with_reference_files_notice_and_sms(citizen,
     assert len(names) == 2
     for name in names:
         assert storage.path_of(name).exists()  # moved to the store when the transaction committed
-    assert Notice.objects.filter(user=citizen, request=request).count() == 1
+    assert Notice.objects.filter(user=citizen, source="civil_affairs", subject_id=request.pk).count() == 1
     assert request.reference in locmem.outbox[-1].body
 
 
@@ -113,7 +114,7 @@ def test_thread_ask_reply_and_notices(citizen, submit, user_factory, committed):
     assert request.status == RequestStatus.IN_REVIEW
     assert [m.from_staff for m in request.messages.all()] == [True, False]
     assert request.attachments.filter(message__isnull=False).count() == 1
-    kinds = list(Notice.objects.filter(user=citizen).values_list("kind", flat=True))
+    kinds = list(Notice.objects.filter(user=citizen, source="civil_affairs").values_list("kind", flat=True))
     assert "message" in kinds and kinds.count("status") >= 3
 
 

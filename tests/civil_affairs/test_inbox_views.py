@@ -161,6 +161,28 @@ def test_inbox_pages_within_the_query_budget(client, citizen, submit, django_ass
         client.get(reverse("civil_affairs:request-detail", args=[request.reference]))
 
 
+def test_the_civil_affairs_page_lists_unread_notices_and_the_request_page_reads_them(client, citizen, submit, committed,
+                                                                                    user_factory):
+    from absher.notifications.models import Notice
+    from civil_affairs import services
+
+    staff = user_factory(is_staff=True, state=AccountState.ACTIVE)
+    first, second = submit(citizen), submit(citizen)
+    with committed():
+        services.request_take(request=first, actor=staff)
+    client.force_login(citizen)
+    client.cookies["absher_language"] = "en"
+    page = client.get(reverse("civil_affairs:home")).content.decode()
+    for request in (first, second):
+        assert f'href="{reverse("civil_affairs:request-detail", args=[request.reference])}"' in page
+    assert f"{first.reference}</a>: In review" in page and f"{second.reference}</a>: Submitted" in page
+    client.get(reverse("civil_affairs:request-detail", args=[first.reference]))  # reading the request reads its notices
+    assert not Notice.objects.filter(user=citizen, subject_id=first.pk, read_at=None).exists()
+    assert Notice.objects.filter(user=citizen, subject_id=second.pk, read_at=None).count() == 1
+    page = client.get(reverse("civil_affairs:home")).content.decode()
+    assert first.reference not in page and second.reference in page
+
+
 def test_staff_views_are_shown_to_the_citizen(client, citizen, submit, user_factory):
     from civil_affairs import services
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from absher.models import AuditEvent
+from absher.notifications.models import Notice
 from passports import billing, checks, services, settlement
 from passports.exceptions import (
     BillAlreadyUsed,
@@ -29,12 +30,12 @@ from passports.exceptions import (
 from passports.models import (
     Bill,
     Passport,
-    PassportNotice,
     PaymentNotification,
     Receipt,
     Service,
     SimulatedGatewayEntry,
 )
+from passports.notifications import Kind
 from passports.payments import DECLINED, PAID, UNPAID, PaymentStatus, get_backend, notification_key, signing, simulated
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.passports.urls")]
@@ -109,8 +110,8 @@ def test_paid_with_the_tab_closed_is_fulfilled_once_by_the_notification(client, 
     record = PaymentNotification.objects.get()
     assert record.bill == bill and record.outcome == services.FULFILLED and record.status == PAID
     assert bill.payment_reference == gateway.status(bill_number=bill.number).reference
-    assert [n.kind for n in PassportNotice.objects.filter(user=world.father).order_by("id")] == [
-        PassportNotice.Kind.BILL, PassportNotice.Kind.PAID, PassportNotice.Kind.DOCUMENT]
+    assert [n.kind for n in Notice.objects.filter(source="passports", user=world.father).order_by("id")] == [
+        Kind.BILL, Kind.PAID, Kind.DOCUMENT]
     assert len(sms_outbox) == 2  # paid and done (the bill's own SMS was sent before this block)
 
 
@@ -413,7 +414,7 @@ def test_a_refund_goes_through_its_three_steps(world, refundable, committed, sms
     assert refunds_at_the_gateway(bill) == 1
     assert [e.action for e in AuditEvent.objects.filter(action__startswith="passport_bill_refund").order_by("id")] == [
         "passport_bill_refund_requested", "passport_bill_refunded"]
-    assert PassportNotice.objects.filter(kind=PassportNotice.Kind.REFUNDED).count() == 1
+    assert Notice.objects.filter(source="passports", kind=Kind.REFUNDED).count() == 1
     assert bill.number in sms_outbox[-1].body
 
 
@@ -428,7 +429,7 @@ def test_every_refund_step_is_safe_to_repeat(world, refundable):
     billing.bill_refund_finish(bill=first, answer=two)
     assert billing.bill_refund_send(bill=first) is None  # nothing pending any more
     assert AuditEvent.objects.filter(action="passport_bill_refunded").count() == 1
-    assert PassportNotice.objects.filter(kind=PassportNotice.Kind.REFUNDED).count() == 1
+    assert Notice.objects.filter(source="passports", kind=Kind.REFUNDED).count() == 1
 
 
 def test_a_refund_asked_twice_refunds_once(world, refundable):
@@ -464,7 +465,7 @@ def test_a_refund_whose_commit_fails_after_the_gateway_call_is_finished_by_resum
     assert refunds_at_the_gateway(refundable) == 1  # the same key: not refunded twice
     assert billing.bills_refund_resume().refunded == 0
     assert AuditEvent.objects.filter(action="passport_bill_refunded").count() == 1
-    assert PassportNotice.objects.filter(kind=PassportNotice.Kind.REFUNDED).count() == 1
+    assert Notice.objects.filter(source="passports", kind=Kind.REFUNDED).count() == 1
 
 
 def test_a_refund_interrupted_before_the_gateway_call_is_finished_by_resume(world, refundable, monkeypatch):
@@ -478,29 +479,80 @@ def test_a_refund_interrupted_before_the_gateway_call_is_finished_by_resume(worl
     assert refundable.status == Bill.Status.REFUNDED and refunds_at_the_gateway(refundable) == 1
 
 
-def test_a_gateway_timeout_leaves_the_refund_pending_and_resume_does_not_refund_twice(client, world, refundable,
-                                                                                        gateway_failures):
-    gateway_failures.append("timeout")  # the gateway refunds, but its answer is lost
+UNDER_WAY = "The refund was asked for. The payment service has not answered yet: the refund completes on its own."
+
+
+def test_the_refund_page_never_calls_the_gateway_a_task_does_after_the_commit(client, world, refundable,
+                                                                              django_capture_on_commit_callbacks):
     signed_in(client, world.father)
-    response = client.post(reverse("passports:bill-refund", args=[refundable.number]), follow=True)
-    assert messages_of(response) == [
-        "The refund was asked for. The payment service has not answered yet: the refund completes on its own."]
+    with django_capture_on_commit_callbacks() as enqueued:
+        response = client.post(reverse("passports:bill-refund", args=[refundable.number]), follow=True)
+    assert messages_of(response) == [UNDER_WAY]
+    assert refunds_at_the_gateway(refundable) == 0  # the request asked nobody outside
     with translation.override("en"):
         page = client.get(reverse("passports:bill-detail", args=[refundable.number])).content.decode()
     assert "A refund of this bill is under way." in page and "Refund under way" in page
     assert reverse("passports:bill-refund", args=[refundable.number]) not in page
+    # Asked again while pending: one refund, no second task.
+    with django_capture_on_commit_callbacks() as again:
+        client.post(reverse("passports:bill-refund", args=[refundable.number]))
+    assert again == []
+    assert len(enqueued) == 1
+    enqueued[0]()  # the commit: the task runs (eagerly in the unit tests)
     refundable.refresh_from_db()
-    assert refundable.status == Bill.Status.REFUND_PENDING
+    assert refundable.status == Bill.Status.REFUNDED and refunds_at_the_gateway(refundable) == 1
+    assert AuditEvent.objects.filter(action="passport_bill_refunded").count() == 1
+
+
+def test_a_refund_rolled_back_with_its_request_enqueues_nothing(world, refundable, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    def crash(**kwargs):
+        raise RuntimeError("the audit row could not be written")
+
+    monkeypatch.setattr(billing, "audit_record", crash)
+    with django_capture_on_commit_callbacks() as enqueued, pytest.raises(RuntimeError):
+        billing.bill_refund_request(bill=refundable, actor=world.father)
+    assert enqueued == []
+    refundable.refresh_from_db()
+    assert refundable.status == Bill.Status.PAID and refunds_at_the_gateway(refundable) == 0
+
+
+def test_a_gateway_timeout_is_asked_again_by_the_task_and_refunds_once(client, world, refundable, gateway_failures,
+                                                                        committed):
+    gateway_failures.append("timeout")  # the gateway refunds, but its answer is lost: the task asks again
+    signed_in(client, world.father)
+    with committed():
+        response = client.post(reverse("passports:bill-refund", args=[refundable.number]), follow=True)
+    assert messages_of(response) == [UNDER_WAY]
+    refundable.refresh_from_db()
+    assert refundable.status == Bill.Status.REFUNDED and refunds_at_the_gateway(refundable) == 1
+    assert settlement.payments_reconcile(now=timezone.now() + timedelta(minutes=6)).refunds.refunded == 0
+    assert AuditEvent.objects.filter(action="passport_bill_refunded").count() == 1
+
+
+def test_a_gateway_that_never_answers_leaves_the_refund_to_the_reconciliation_which_refunds_once(
+        client, world, refundable, gateway_failures, committed):
+    from passports.tasks import REFUND_RETRY_DELAYS
+
+    gateway_failures.extend(["unreachable"] * (1 + len(REFUND_RETRY_DELAYS)))
+    signed_in(client, world.father)
+    with committed():
+        response = client.post(reverse("passports:bill-refund", args=[refundable.number]), follow=True)
+    assert messages_of(response) == [UNDER_WAY]
+    assert gateway_failures == []  # the task tried once and retried as often as it may
+    refundable.refresh_from_db()
+    assert refundable.status == Bill.Status.REFUND_PENDING and refunds_at_the_gateway(refundable) == 0
     # Too recent for the reconciliation's default wait; then it finishes it, once.
     assert settlement.payments_reconcile().refunds.refunded == 0
     counts = settlement.payments_reconcile(now=timezone.now() + timedelta(minutes=6))
     assert counts.refunds.refunded == 1
     refundable.refresh_from_db()
     assert refundable.status == Bill.Status.REFUNDED and refunds_at_the_gateway(refundable) == 1
+    assert settlement.payments_reconcile(now=timezone.now() + timedelta(minutes=12)).refunds.refunded == 0
 
 
 def test_a_refund_the_gateway_refuses_leaves_the_bill_paid_and_refundable_again(client, world, refundable,
-                                                                               gateway_failures):
+                                                                               gateway_failures, committed):
     gateway_failures.append("decline")
     with pytest.raises(RefundDeclined) as caught:
         billing.bill_refund(bill=refundable, actor=world.father)
@@ -508,12 +560,36 @@ def test_a_refund_the_gateway_refuses_leaves_the_bill_paid_and_refundable_again(
     refundable.refresh_from_db()
     assert refundable.status == Bill.Status.PAID and refundable.refund_key == "" and refunds_at_the_gateway(refundable) == 0
     assert AuditEvent.objects.filter(action="passport_bill_refund_declined").count() == 1
+    # From the page: the task hears the refusal after the commit; the bill's page offers the refund again.
     gateway_failures.append("decline")
     signed_in(client, world.father)
-    response = client.post(reverse("passports:bill-refund", args=[refundable.number]), follow=True)
-    assert messages_of(response) == ["The payment service refused the refund. The bill is still paid; try again later."]
+    with committed():
+        response = client.post(reverse("passports:bill-refund", args=[refundable.number]), follow=True)
+    assert messages_of(response) == [UNDER_WAY]
+    refundable.refresh_from_db()
+    assert refundable.status == Bill.Status.PAID and refunds_at_the_gateway(refundable) == 0
+    assert AuditEvent.objects.filter(action="passport_bill_refund_declined").count() == 2
+    page = client.get(reverse("passports:bill-detail", args=[refundable.number])).content.decode()
+    assert reverse("passports:bill-refund", args=[refundable.number]) in page
     refunded = billing.bill_refund(bill=refundable, actor=world.father)
     assert refunded.status == Bill.Status.REFUNDED and refunds_at_the_gateway(refundable) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("failure", "message", "status"), [
+    ("", "The bill was refunded.", Bill.Status.REFUNDED),
+    ("decline", "The payment service refused the refund. The bill is still paid; try again later.", Bill.Status.PAID),
+])
+def test_in_development_the_task_runs_at_the_commit_and_the_page_says_how_it_went(
+        client, world, refundable, gateway_failures, failure, message, status):
+    """No broker (run.sh): tasks run eagerly when the request's transaction commits, before the page answers."""
+    if failure:
+        gateway_failures.append(failure)
+    signed_in(client, world.father)
+    response = client.post(reverse("passports:bill-refund", args=[refundable.number]), follow=True)
+    assert messages_of(response) == [message]
+    refundable.refresh_from_db()
+    assert refundable.status == status
 
 
 def test_a_used_bill_is_never_refunded(world, bill, gateway):
@@ -611,3 +687,25 @@ def test_production_refuses_to_start_without_the_notification_key():
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode != 0 and "PAYMENT_NOTIFICATION_KEY" in result.stderr
+
+
+def test_a_broker_down_when_the_refund_is_asked_for_fails_no_page_and_the_reconciliation_finishes_it(
+        client, world, refundable, monkeypatch, committed, caplog):
+    from kombu.exceptions import OperationalError
+
+    from passports import tasks
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.bill_refund_complete, "delay", broker_down)
+    signed_in(client, world.father)
+    with committed():
+        response = client.post(reverse("passports:bill-refund", args=[refundable.number]), follow=True)
+    assert response.status_code == 200 and messages_of(response) == [UNDER_WAY]
+    assert "not enqueued (OperationalError)" in caplog.text
+    refundable.refresh_from_db()
+    assert refundable.status == Bill.Status.REFUND_PENDING and refunds_at_the_gateway(refundable) == 0
+    assert settlement.payments_reconcile(now=timezone.now() + timedelta(minutes=6)).refunds.refunded == 1
+    refundable.refresh_from_db()
+    assert refundable.status == Bill.Status.REFUNDED and refunds_at_the_gateway(refundable) == 1

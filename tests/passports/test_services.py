@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone, translation
 
 from absher.models import AuditEvent
+from absher.notifications.models import Notice
 from passports import billing, selectors, services
 from passports.exceptions import BillAlreadyPaid, BillAlreadyUsed, BillNotPaid, BillRefunded, ServiceRefused
 from passports.models import (
@@ -16,13 +17,13 @@ from passports.models import (
     ExpiryReminder,
     IqamaRenewal,
     Passport,
-    PassportNotice,
     Receipt,
     Service,
     TravelPermit,
     TravelRecord,
     Visa,
 )
+from passports.notifications import Kind
 from passports.rules import absconding, add_years, fines, iqama, passport, travel_permit, visas
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +64,8 @@ def test_a_parent_renews_a_childs_passport_after_paying(world, passport_of, pay,
     assert bill.status == Bill.Status.USED and receipt.bill == bill and receipt.amount == Decimal("300")
     assert receipt.reference.startswith("PR-")
     assert AuditEvent.objects.filter(action="passport_issued", details__receipt=receipt.reference).exists()
-    kinds = list(PassportNotice.objects.filter(user=father).order_by("id").values_list("kind", flat=True))
-    assert kinds == [PassportNotice.Kind.BILL, PassportNotice.Kind.PAID, PassportNotice.Kind.DOCUMENT]
+    kinds = list(Notice.objects.filter(source="passports", user=father).order_by("id").values_list("kind", flat=True))
+    assert kinds == [Kind.BILL, Kind.PAID, Kind.DOCUMENT]
     bodies = [message.body for message in sms_outbox]
     assert len(bodies) == 3 and all(message.to == father.mobile for message in sms_outbox)
     assert bill.number in bodies[0] and "300" in bodies[0]
@@ -273,7 +274,7 @@ def test_an_unused_visa_is_cancelled_and_its_fee_kept(world, pay, sms_outbox, co
     assert visa.status == Visa.Status.CANCELLED
     with pytest.raises(BillAlreadyUsed):
         billing.bill_refund(bill=bill, actor=world.father)
-    assert PassportNotice.objects.filter(kind=PassportNotice.Kind.CANCELLED).count() == 1
+    assert Notice.objects.filter(source="passports", kind=Kind.CANCELLED).count() == 1
     assert visa.number in sms_outbox[-1].body
     assert refused(lambda: order(world.father, world.worker, Service.VISA_CANCELLATION, {"visa": visa.number})) == (
         visas.VISA_CANCELLED,)

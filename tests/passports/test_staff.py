@@ -74,9 +74,9 @@ def test_the_sponsor_asks_the_department_to_cancel_a_report(world, report, offic
         inbox.request_transition(request=request, to_status=RequestStatus.APPROVED, actor=officer)
     report.refresh_from_db()
     assert report.status == AbscondingReport.Status.CANCELLED and report.cancelled_by == officer
-    from passports.models import PassportNotice
+    from absher.notifications.models import Notice
 
-    assert PassportNotice.objects.filter(user=world.father, kind="report", params__event="cancelled").exists()
+    assert Notice.objects.filter(source="passports", user=world.father, kind="report", params__event="cancelled").exists()
     # The decision (the inbox's own SMS) and the cancelled report (ours), both to the sponsor.
     assert request.reference in sms_outbox[-1].body and report.reference in sms_outbox[-2].body
     assert {message.to for message in sms_outbox[-2:]} == {world.father.mobile}

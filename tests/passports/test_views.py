@@ -105,7 +105,8 @@ def test_a_declined_payment_leaves_the_bill_unpaid(client, world, passport_of, t
     assert bill.status == Bill.Status.UNPAID and not Receipt.objects.exists()
 
 
-def test_an_unused_paid_bill_is_refunded_from_its_page(client, world, passport_of, today):
+def test_an_unused_paid_bill_is_refunded_from_its_page(client, world, passport_of, today,
+                                                     django_capture_on_commit_callbacks):
     passport_of(world.son, expires_on=today + timedelta(days=10))
     bill = services.service_order(service=Service.PASSPORT, actor=world.father, holder=world.son, params={"years": 5},
                                   submission_key=uuid.uuid4())
@@ -113,10 +114,17 @@ def test_an_unused_paid_bill_is_refunded_from_its_page(client, world, passport_o
     signed_in(client, world.father)
     page = client.get(reverse("passports:bill-detail", args=[bill.number])).content.decode()
     assert reverse("passports:bill-refund", args=[bill.number]) in page
-    response = client.post(reverse("passports:bill-refund", args=[bill.number]), follow=True)
-    assert messages_of(response) == ["The bill was refunded."]
+    with django_capture_on_commit_callbacks() as enqueued:
+        response = client.post(reverse("passports:bill-refund", args=[bill.number]), follow=True)
+    # The page asked for it and answered; the gateway is a task's business, after the commit.
+    assert messages_of(response) == [
+        "The refund was asked for. The payment service has not answered yet: the refund completes on its own."]
     bill.refresh_from_db()
-    assert bill.status == Bill.Status.REFUNDED
+    assert bill.status == Bill.Status.REFUND_PENDING and not bill.refund_reference
+    assert len(enqueued) == 1
+    enqueued[0]()
+    bill.refresh_from_db()
+    assert bill.status == Bill.Status.REFUNDED and bill.refund_reference.startswith("SIMREF-")
 
 
 def test_a_bill_with_a_refund_under_way_stays_on_the_passports_page(client, world, passport_of, today):
@@ -319,7 +327,8 @@ def _queries(client, url) -> int:
 
 
 def _add_rows(world, staff, today, n):
-    from passports.models import PassportNotice
+    from absher.notifications.models import Notice
+    from passports.notifications import Kind
 
     for i in range(n):
         services.crossing_record(holder=world.worker, direction="exit" if i % 2 == 0 else "entry", port="RUH",
@@ -328,7 +337,7 @@ def _add_rows(world, staff, today, n):
                              months=1, actor=staff)
         services.fine_record(person=world.worker, amount=Decimal("10"), reason_ar="م", reason_en="f",
                              issued_on=today - timedelta(days=i), actor=staff)
-        PassportNotice.objects.create(user=world.father, kind=PassportNotice.Kind.PAID, params={"bill": str(i), "amount": "1"})
+        Notice.objects.create(source="passports", user=world.father, kind=Kind.PAID, params={"bill": str(i), "amount": "1"})
 
 
 def test_queries_per_page_are_few_and_constant(client, world, staff, passport_of, pay, today, person_factory):
@@ -357,3 +366,23 @@ def test_queries_per_page_are_few_and_constant(client, world, staff, passport_of
     after = {url: _queries(client, url) for url in urls}
     assert max(before.values()) <= MAX_QUERIES, before
     assert before == after
+
+
+def test_the_passports_page_shows_the_notices_in_the_readers_language_and_marks_them_read(client, world, pay,
+                                                                                         passport_of, today):
+    from absher.notifications.models import Notice
+
+    passport_of(world.son, expires_on=today + timedelta(days=20))
+    bill = services.service_order(service=Service.PASSPORT, actor=world.father, holder=world.son, params={"years": 5},
+                                  submission_key=uuid.uuid4())
+    pay(bill, world.father)
+    signed_in(client, world.father)
+    page = client.get(reverse("passports:home")).content.decode()
+    # One notice model for every app: the bill's notices are about the bill, rendered when read.
+    notice = Notice.objects.get(source="passports", kind="bill")
+    assert notice.subject == bill and notice.read_at is None
+    assert f"Absher: bill {bill.number} of SAR 300" in page and "Omar Harbi" in page
+    arabic = signed_in(client, world.father, language="ar").get(reverse("passports:home")).content.decode()
+    assert "عمر الحربي" in arabic and "Omar Harbi" not in arabic
+    assert client.post(reverse("passports:notices-read")).status_code == 302
+    assert not Notice.objects.filter(user=world.father, source="passports", read_at=None).exists()

@@ -128,6 +128,8 @@ def production_env() -> dict:
         "FINGERPRINT_KEY": "q7mY1c7Qz5q0y3wUq1l2y0m3bH9sQk2uR8vX4nT6pLw=",
         "FINGERPRINT_MATCHER": "biometrics.matching.MinutiaeMatcher",
         "PAYMENT_NOTIFICATION_KEY": "payment-notification-key-" + "x7" * 10,
+        # No real gateway is plugged in yet: this deployment says it runs the simulated one (passports.E004).
+        "PAYMENT_SIMULATOR_ALLOWED": "true",
         "DJANGO_ALLOWED_HOSTS": "absher.example",
         "DATABASE_URL": "sqlite:////tmp/absher-check-deploy.sqlite3",
     }
@@ -140,6 +142,15 @@ def test_production_settings_pass_check_deploy():
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_the_simulated_payment_gateway_unless_allowed():
+    env = {k: v for k, v in production_env().items() if k != "PAYMENT_SIMULATOR_ALLOWED"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0 and "passports.E004" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_its_secrets():

@@ -14,6 +14,8 @@ SMS_BACKEND = env("SMS_BACKEND", default="absher.sms.backends.twilio.SmsBackend"
 MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.ClamdScanner")
 FINGERPRINT_KEY = env("FINGERPRINT_KEY")
 PAYMENT_NOTIFICATION_KEY = env("PAYMENT_NOTIFICATION_KEY")
+# Only a demo deployment runs the simulated payment gateway (deploy check passports.E004).
+PAYMENT_SIMULATOR_ALLOWED = env.bool("PAYMENT_SIMULATOR_ALLOWED", default=False)
 FINGERPRINT_READER = env("FINGERPRINT_READER", default="biometrics.readers.agent.KioskAgentReader")
 # No default: the hand-written matcher is unproven on real fingers, so a deployment names its
 # matcher; left unset (None), the deploy check biometrics.E005 fails.

@@ -82,7 +82,7 @@ def _reason_field():
 class MobileChangeForm(forms.Form):
     mobile = forms.CharField(
         label=gettext_lazy("New mobile number"), max_length=20,
-        help_text=gettext_lazy("A Saudi mobile number, e.g. 05XXXXXXXX. Both the old and the new number are told by SMS."),
+        help_text=gettext_lazy("A Saudi mobile number, e.g. 05XXXXXXXX. Both the old and the new number are notified by SMS."),
     )
     reason = _reason_field()
 
@@ -249,7 +249,7 @@ class PortalUserAdmin(UserAdmin):
                 user=user, new_mobile=data["mobile"], actor=request.user, reason=data["reason"], client_address=address,
             ),
             title=_("Change mobile number"),
-            done=_("The mobile number was changed; both numbers are told by SMS."),
+            done=_("The mobile number was changed; both numbers were notified by SMS."),
         )
 
     def person_view(self, request, object_id):

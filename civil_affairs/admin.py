@@ -184,7 +184,7 @@ class PersonAdmin(admin.ModelAdmin):
                 if updated.updated_at != person.updated_at:
                     self.message_user(request, _("The registry record was changed."), messages.SUCCESS)
                 else:
-                    self.message_user(request, _("Nothing was different: the record was not changed."), messages.INFO)
+                    self.message_user(request, _("Nothing changed: the record is as it was."), messages.INFO)
                 return HttpResponseRedirect(back_url)
         elif request.method != "POST":
             services.staff_view_record(staff=request.user, person=person, what=PersonDataAccess.What.REGISTRY_RECORD, reason="civil registry change (admin)")

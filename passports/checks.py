@@ -35,3 +35,21 @@ def check_payment_notification_key(app_configs, **kwargs):
         return [Error(f"PAYMENT_NOTIFICATION_KEY is shorter than {NOTIFICATION_KEY_MIN_LENGTH} characters",
                       id="passports.E003")]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_payment_backend_is_real(app_configs, **kwargs):
+    """The simulated gateway lets whoever holds a bill press "Pay": a deployment takes real money,
+    or says explicitly that it is a demo (PAYMENT_SIMULATOR_ALLOWED), like the fingerprint reader."""
+    try:
+        simulated = getattr(import_string(backend_path()), "simulated", False)
+    except ImportError:
+        return []  # passports.E001 says so
+    if simulated and not settings.DEBUG and not getattr(settings, "PAYMENT_SIMULATOR_ALLOWED", False):
+        return [Error(
+            "PAYMENT_BACKEND is the simulated gateway: anyone with a bill could mark it paid",
+            hint="Set PAYMENT_BACKEND to the ministry's payment gateway; a demo deployment sets "
+                 "PAYMENT_SIMULATOR_ALLOWED=true.",
+            id="passports.E004",
+        )]
+    return []

@@ -130,6 +130,8 @@ def production_env() -> dict:
         "PAYMENT_NOTIFICATION_KEY": "payment-notification-key-" + "x7" * 10,
         "NOTIFY_ENCRYPTION_KEY": "Jm0xq0l5cQ1h7S2yLrV8wP3kZt6uB9dE4fGaHcNjKs0=",
         "NOTIFY_CALLBACK_BASE_URL": "https://absher.example",
+        # No real gateway is plugged in yet: this deployment says it runs the simulated one (passports.E004).
+        "PAYMENT_SIMULATOR_ALLOWED": "true",
         "DJANGO_ALLOWED_HOSTS": "absher.example",
         "DATABASE_URL": "sqlite:////tmp/absher-check-deploy.sqlite3",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
@@ -143,6 +145,15 @@ def test_production_settings_pass_check_deploy():
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_the_simulated_payment_gateway_unless_allowed():
+    env = {k: v for k, v in production_env().items() if k != "PAYMENT_SIMULATOR_ALLOWED"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0 and "passports.E004" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_its_secrets():

@@ -21,6 +21,8 @@ NOTIFY_ENCRYPTION_KEY = env("NOTIFY_ENCRYPTION_KEY")
 # database of its own with maxmemory-policy noeviction, so that no queued message is ever evicted).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or environ.Env.NOTSET)
 CELERY_TASK_ALWAYS_EAGER = False
+# Only a demo deployment runs the simulated payment gateway (deploy check passports.E004).
+PAYMENT_SIMULATOR_ALLOWED = env.bool("PAYMENT_SIMULATOR_ALLOWED", default=False)
 FINGERPRINT_READER = env("FINGERPRINT_READER", default="biometrics.readers.agent.KioskAgentReader")
 # No default: the hand-written matcher is unproven on real fingers, so a deployment names its
 # matcher; left unset (None), the deploy check biometrics.E005 fails.

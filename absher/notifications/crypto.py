@@ -1,7 +1,7 @@
 """Encryption at rest of the messages that carry a one-time code (Fernet: AES-128-CBC + HMAC).
 
 The key is NOTIFY_ENCRYPTION_KEY (a Fernet key; several, comma-separated, rotate: the first
-encrypts, all decrypt). Production must set it (a deploy check, absher.E011); development and
+encrypts, all decrypt). Production must set it (a deploy check, notify.E001/E002); development and
 tests derive one from SECRET_KEY so that `run.sh` needs nothing.
 """
 

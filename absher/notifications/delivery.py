@@ -239,6 +239,7 @@ class SweepCounts:
     expired: int
     dead_letter: int
     requeued: int
+    no_receipt: int = 0
 
 
 def outbox_sweep(*, now: datetime | None = None, batch: int = 500) -> SweepCounts:
@@ -263,6 +264,11 @@ def outbox_sweep(*, now: datetime | None = None, batch: int = 500) -> SweepCount
         .filter(Q(status=MessageStatus.TEMPORARY_FAILURE) | stale_claim)
         .update(status=MessageStatus.DEAD_LETTER, **ended)
     )
+    # Handed over, but the gateway never sent its receipt: as GOV.UK Notify does after 72 hours,
+    # the outcome is unknown for good (a technical failure staff can see), never left "sent" forever.
+    no_receipt = OutboxMessage.objects.filter(
+        status=MessageStatus.SENT, sent_at__lt=now - settings.NOTIFY_RECEIPT_TIMEOUT
+    ).update(status=MessageStatus.TECHNICAL_FAILURE, last_error="no receipt from the gateway in time", **ended)
     late = now - settings.NOTIFY_REQUEUE_AFTER
     stuck = list(
         OutboxMessage.objects.filter(
@@ -277,4 +283,14 @@ def outbox_sweep(*, now: datetime | None = None, batch: int = 500) -> SweepCount
 
     for pk in stuck:
         enqueue(pk)
-    return SweepCounts(expired=expired, dead_letter=dead, requeued=len(stuck))
+    return SweepCounts(expired=expired, dead_letter=dead, requeued=len(stuck), no_receipt=no_receipt)
+
+
+def outbox_purge(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete the messages finished more than RETENTION_OUTBOX_DAYS ago (they hold mobile numbers
+    and texts); the notices the citizen reads and the audit trail stay. Returns how many."""
+    from absher.periodic import delete_in_batches
+
+    now = now or timezone.now()
+    keep = timedelta(days=settings.RETENTION_OUTBOX_DAYS if days is None else days)
+    return delete_in_batches(OutboxMessage.objects.filter(status__in=FINAL, finished_at__lt=now - keep))

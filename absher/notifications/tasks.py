@@ -11,6 +11,8 @@ under NOTIFY_LEASE, so that a claim outlives only a dead worker.
 
 from celery import shared_task
 
+from absher.periodic import periodic_task
+
 from . import delivery
 
 #: The gateway call has its own timeout (NOTIFY_GATEWAY_TIMEOUT, seconds); these bound the rest.
@@ -37,4 +39,10 @@ def send_message(message_id: int) -> str:
 @shared_task(name="absher.notifications.tasks.outbox_sweep", ignore_result=True, acks_late=True)
 def outbox_sweep() -> dict:
     counts = delivery.outbox_sweep()
-    return {"expired": counts.expired, "dead_letter": counts.dead_letter, "requeued": counts.requeued}
+    return {"expired": counts.expired, "dead_letter": counts.dead_letter, "requeued": counts.requeued,
+            "no_receipt": counts.no_receipt}
+
+
+@periodic_task()
+def purge_outbox() -> dict:
+    return {"deleted": delivery.outbox_purge()}

@@ -234,6 +234,8 @@ NOTIFY_RETRY_DELAYS = (10, 60, 5 * 60, 30 * 60, 2 * 3600, 6 * 3600)
 NOTIFY_LEASE = timedelta(minutes=2)
 # A message still `created` this long after its commit lost its broker message: the sweeper enqueues it again.
 NOTIFY_REQUEUE_AFTER = timedelta(minutes=2)
+# A message the gateway accepted but never sent a receipt for becomes a technical failure after this.
+NOTIFY_RECEIPT_TIMEOUT = timedelta(hours=72)
 # Messages that carry a one-time code are encrypted at rest with this Fernet key (a comma-separated
 # list rotates keys) and wiped once sent or expired; production sets it, development derives one
 # from SECRET_KEY.
@@ -333,6 +335,8 @@ CELERY_BEAT_SCHEDULE = {
                               "options": {"expires": 6 * 3600}},
     "purge-kiosk-attempts": {"task": "biometrics.tasks.purge_kiosk_attempts", "schedule": crontab(minute=45, hour=3),
                              "options": {"expires": 6 * 3600}},
+    "purge-outbox": {"task": "absher.notifications.tasks.purge_outbox", "schedule": crontab(minute=50, hour=3),
+                     "options": {"expires": 6 * 3600}},
     # The outbox (absher/notifications): re-enqueues messages stuck past their lease, dead-letters the last failures.
     "outbox-sweep": {"task": "absher.notifications.tasks.outbox_sweep", "schedule": timedelta(minutes=1),
                      "options": {"expires": 60}},
@@ -352,6 +356,9 @@ RETENTION_THROTTLE_DAYS = env.int("RETENTION_THROTTLE_DAYS", default=30)
 # impersonation attempts and of the matcher's threshold over a yearly audit cycle. Attempts that
 # completed an activation or a mobile change are evidence of it and are kept.
 RETENTION_KIOSK_ATTEMPT_DAYS = env.int("RETENTION_KIOSK_ATTEMPT_DAYS", default=365)
+# Finished outbox messages (recipient, text; a code's text is wiped when it is sent): 90 days lets
+# support trace a message a citizen asks about within a quarter; the notice and the audit row stay.
+RETENTION_OUTBOX_DAYS = env.int("RETENTION_OUTBOX_DAYS", default=90)
 
 # Ages (civil_affairs/ages.py): the calendar each kind of person's age is counted in.
 AGE_CALENDAR_CITIZEN = "hijri"

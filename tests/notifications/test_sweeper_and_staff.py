@@ -37,7 +37,7 @@ def test_the_sweeper_enqueues_again_what_the_broker_lost_and_it_is_sent_once(dja
     with time_machine.travel(timezone.now() + settings.NOTIFY_REQUEUE_AFTER + timedelta(seconds=1)):
         assert delivery.outbox_sweep().requeued == 1
         assert [m.body for m in sms_outbox] == ["Absher: hello"]
-        assert tasks.outbox_sweep() == {"expired": 0, "dead_letter": 0, "requeued": 0}  # again: nothing more
+        assert tasks.outbox_sweep() == {"expired": 0, "dead_letter": 0, "requeued": 0, "no_receipt": 0}  # again: nothing more
     message.refresh_from_db()
     assert message.status == MessageStatus.DELIVERED and message.attempts == 1
 
@@ -161,3 +161,26 @@ def test_outbox_stats_give_the_depth_by_status_and_the_age_of_the_oldest_waiting
 def test_staff_search_the_outbox_by_id_reference_or_purpose(client, staff, q):
     client.force_login(staff)
     assert client.get(reverse("admin:absher_outboxmessage_changelist"), {"q": q}).status_code == 200
+
+
+def test_a_message_whose_receipt_never_comes_is_a_technical_failure_after_72_hours(django_capture_on_commit_callbacks,
+                                                                                    settings):
+    message = lost(django_capture_on_commit_callbacks)
+    sent_at = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk).update(status=MessageStatus.SENT, sent_at=sent_at, attempts=1)
+    assert delivery.outbox_sweep(now=sent_at + settings.NOTIFY_RECEIPT_TIMEOUT).no_receipt == 0
+    assert delivery.outbox_sweep(now=sent_at + settings.NOTIFY_RECEIPT_TIMEOUT + timedelta(seconds=1)).no_receipt == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.TECHNICAL_FAILURE and message.finished_at is not None
+
+
+def test_finished_messages_are_purged_after_the_retention(django_capture_on_commit_callbacks, settings):
+    settings.RETENTION_OUTBOX_DAYS = 90
+    now = timezone.now()
+    old, recent, waiting = (lost(django_capture_on_commit_callbacks, text=t) for t in ("old", "recent", "waiting"))
+    OutboxMessage.objects.filter(pk=old.pk).update(status=MessageStatus.DELIVERED, finished_at=now - timedelta(days=91))
+    OutboxMessage.objects.filter(pk=recent.pk).update(status=MessageStatus.DELIVERED, finished_at=now - timedelta(days=89))
+    OutboxMessage.objects.filter(pk=waiting.pk).update(created_at=now - timedelta(days=200))
+    assert delivery.outbox_purge(now=now) == 1
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+    assert tasks.purge_outbox() == {"deleted": 0}  # again: nothing more

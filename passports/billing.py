@@ -281,6 +281,8 @@ def bill_refund_finish(*, bill: Bill, answer: RefundAnswer, actor=None, client_a
             bill.save(update_fields=["status", "refund_key", "refund_requested_at"])
             audit_record(action="passport_bill_refund_declined", actor=actor, subject=bill.payer,
                          client_address=client_address, bill=bill.number, refund_key=answer.key)
+            # The citizen asked and may have left the page: the refusal reaches them as the refund would.
+            notifications.notify(bill.payer, notifications.Kind.REFUND_REFUSED, _params(bill), bill=bill)
     return bill
 
 

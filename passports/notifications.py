@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     BILL = "bill", gettext_lazy("bill issued")
     PAID = "paid", gettext_lazy("bill paid")
     REFUNDED = "refunded", gettext_lazy("bill refunded")
+    REFUND_REFUSED = "refund_refused", gettext_lazy("refund refused")
     REMINDER = "reminder", gettext_lazy("expiry reminder")
     REPORT = "report", gettext_lazy("absence report")
 
@@ -70,6 +71,10 @@ def render(kind: str, params: dict) -> str:
             "bill": params.get("bill", ""), "amount": money(params.get("amount", 0))}
     if kind == Kind.REFUNDED:
         return _("Absher: bill %(bill)s of SAR %(amount)s was refunded.") % {
+            "bill": params.get("bill", ""), "amount": money(params.get("amount", 0))}
+    if kind == Kind.REFUND_REFUSED:
+        return _("Absher: the payment service refused the refund of bill %(bill)s of SAR %(amount)s. The bill is "
+                 "still paid: you can use it, or ask for the refund again later.") % {
             "bill": params.get("bill", ""), "amount": money(params.get("amount", 0))}
     if kind == Kind.REMINDER:
         if params.get("document") == "passport":

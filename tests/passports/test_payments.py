@@ -569,6 +569,11 @@ def test_a_refund_the_gateway_refuses_leaves_the_bill_paid_and_refundable_again(
     refundable.refresh_from_db()
     assert refundable.status == Bill.Status.PAID and refunds_at_the_gateway(refundable) == 0
     assert AuditEvent.objects.filter(action="passport_bill_refund_declined").count() == 2
+    # The citizen, who may have left the page, is told as a refund would tell them: a notice and an SMS.
+    refusals = Notice.objects.filter(user=world.father, source="passports", kind="refund_refused")
+    assert refusals.count() == 2
+    with translation.override("en"):
+        assert "refused the refund of bill " + refundable.number in refusals.first().text
     page = client.get(reverse("passports:bill-detail", args=[refundable.number])).content.decode()
     assert reverse("passports:bill-refund", args=[refundable.number]) in page
     refunded = billing.bill_refund(bill=refundable, actor=world.father)

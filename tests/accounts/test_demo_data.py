@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
 
 from accounts.management.commands.load_demo_data import DEMO_ACCOUNTS, DEMO_PASSWORD
 from accounts.models import AccountState, AccountStateChange, User
@@ -207,9 +206,8 @@ def test_the_refused_people_are_refused_for_their_reason(loaded, today, key, cod
     assert decision.code == code
 
 
-def test_a_demo_person_whose_account_was_taken_is_left_alone(db, person_factory):
+def test_a_demo_person_whose_account_was_taken_is_left_alone(db, person_factory, today):
     # Someone registered the active demo person's ID with the demo mobile before the command ran.
-    today = timezone.localdate()
     call_command("load_demo_data", stdout=StringIO())
     User.objects.filter(username="DemoActive1").update(username="SomeoneElse1")
 
@@ -221,12 +219,12 @@ def test_a_demo_person_whose_account_was_taken_is_left_alone(db, person_factory)
     assert User.objects.get(username="SomeoneElse1").person == demo_person("account_active", today)
 
 
-def test_the_pending_demo_login_holds_nothing_and_is_sent_to_its_code(loaded, client):
+def test_the_pending_demo_login_holds_nothing_and_is_sent_to_its_code(loaded, client, today):
     from django.urls import reverse
 
     pending = User.objects.get(username="DemoPending1")
     assert pending.person is None and pending.pending_person is not None
     # Its ID's owner may still register: an unconfirmed registration holds nothing (QUALITY 26).
-    assert registration_check(national_id=pending.pending_person.national_id, today=timezone.localdate()).allowed
+    assert registration_check(national_id=pending.pending_person.national_id, today=today).allowed
     response = client.post(reverse("accounts:login"), {"identifier": "DemoPending1", "password": DEMO_PASSWORD})
     assert response.status_code == 302 and response.url == reverse("accounts:register-confirm")

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 import pytest
 from django.apps import apps
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -113,9 +112,8 @@ def no_code_cooldown(settings):
 
 
 @pytest.fixture
-def family(person_factory, user_factory):
+def family(person_factory, user_factory, today):
     ensure_request_types()
-    today = timezone.localdate()
     father = person_factory(
         sex="M", birth_date=date(1978, 5, 10), name_ar="سعد عبدالله الحربي", name_en="Saad Abdullah Alharbi"
     )

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import AccountState
@@ -58,10 +57,9 @@ def expect_no_problems(page_problems):
 
 
 @pytest.fixture
-def family(person_factory, user_factory, live_server):
+def family(person_factory, user_factory, live_server, today):
     from passports import services
 
-    today = timezone.localdate()
     father = person_factory(sex="M", birth_date=date(1979, 4, 2), name_ar="سعد محمد الحربي", name_en="Saad Mohammed Alharbi")
     son = person_factory(sex="M", birth_date=today - timedelta(days=365 * 9 + 40), father=father, national_id_issued=False,
                          name_ar="عمر سعد الحربي", name_en="Omar Saad Alharbi")

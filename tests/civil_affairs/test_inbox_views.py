@@ -76,12 +76,10 @@ def test_a_registered_but_not_active_account_is_told_how_to_activate(client, use
     assert reverse("contact").encode() in response.content
 
 
-def test_renewal_of_the_id_card_is_refused_before_its_window_with_the_date(client, user_factory, person_factory):
+def test_renewal_of_the_id_card_is_refused_before_its_window_with_the_date(client, user_factory, person_factory, today):
     from datetime import timedelta
 
-    from django.utils import timezone
 
-    today = timezone.localdate()
     person = person_factory(national_id_expiry=today + timedelta(days=400))
     client.force_login(user_factory(state=AccountState.ACTIVE, person=person))
     response = client.post(reverse("civil_affairs:request-new", args=["renew_national_id"]), new_request_post())

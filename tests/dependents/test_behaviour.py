@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone, translation
+from django.utils import translation
 
 from absher.models import AuditEvent
 from accounts.models import AccountState
@@ -439,10 +439,9 @@ def test_father_and_mother_at_once_make_one_request(family, monkeypatch):
 # --- summary ------------------------------------------------------------------------------
 
 
-def test_summary_in_the_active_language(behaviour, family):
+def test_summary_in_the_active_language(behaviour, family, today):
     son = family.child()
     request = add_request(family.father_user, son)
-    today = timezone.localdate()
     years = ages.age_in_years(BORN, today, calendar=ages.HIJRI)
     with translation.override("en"):
         summary = dict(behaviour.summary(request=request))
@@ -464,9 +463,9 @@ def test_summary_in_the_active_language(behaviour, family):
 # --- the demo families --------------------------------------------------------------------
 
 
-def test_the_demo_families_show_each_edge(behaviour, user_factory):
+def test_the_demo_families_show_each_edge(behaviour, user_factory, today):
     """What the demo people are documented to show is what the rule decides."""
-    demo_families_check(behaviour, user_factory, today=timezone.localdate())
+    demo_families_check(behaviour, user_factory, today=today)
 
 
 def demo_families_check(behaviour, user_factory, *, today):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.html import escape
 
 from accounts.models import AccountState
@@ -75,10 +75,9 @@ def test_signed_in_and_active_only(client, user_factory):
     assert "accounts/activation_required.html" in [t.name for t in response.templates]
 
 
-def test_lists_dependents_with_both_calendars(client, parent, add_dependent):
+def test_lists_dependents_with_both_calendars(client, parent, add_dependent, today):
     son, son_request = add_dependent(parent)
     daughter, _ = add_dependent(parent, prefix="2", sex="F", birth_date=date(2009, 2, 25), name_en="Salma Saad")
-    today = timezone.localdate()
     response = page(client, parent)
     assert response.status_code == 200
     html = response.content.decode()

@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
 from absher.models import AuditEvent
 from absher.notifications.models import Notice
@@ -139,9 +139,9 @@ def test_an_unpaid_bill_carries_out_nothing_and_cannot_be_refunded(world, passpo
     assert not Receipt.objects.exists()
 
 
-def test_the_rule_is_asked_again_when_the_paid_bill_is_used(paid_bill, world, staff, sms_outbox, committed):
+def test_the_rule_is_asked_again_when_the_paid_bill_is_used(paid_bill, world, staff, sms_outbox, committed, today):
     services.fine_record(person=world.son, amount=Decimal("150"), reason_ar="مخالفة", reason_en="Violation",
-                         issued_on=timezone.localdate(), actor=staff)
+                         issued_on=today, actor=staff)
     sent = len(sms_outbox)
     with committed(), pytest.raises(ServiceRefused) as caught:
         services.bill_fulfil(bill=paid_bill, actor=world.father)

@@ -110,19 +110,22 @@ class PasswordPairMixin:
                 self.add_error("password1", errors)
 
 
-def _password_fields(first_label):
+def password_fields(first_label, *, autocomplete="new-password", max_length=None):
+    """A new password typed twice (the pair PasswordPairMixin checks)."""
     return (
         forms.CharField(
             label=first_label,
             strip=False,
-            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            max_length=max_length,
+            widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
             help_text=_("8 to 128 characters, with an upper-case letter, a lower-case letter and a digit."),
             error_messages={"required": _("Enter a password.")},
         ),
         forms.CharField(
             label=_("Password again"),
             strip=False,
-            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+            max_length=max_length,
+            widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
             error_messages={"required": _("Type the password again.")},
         ),
     )
@@ -138,7 +141,7 @@ class RegistrationForm(PasswordPairMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "username", "dir": "ltr", "autocapitalize": "none"}),
         error_messages={"required": _("Choose a username.")},
     )
-    password1, password2 = _password_fields(_("Password"))
+    password1, password2 = password_fields(_("Password"))
     email, email2 = _email_fields(_("E-mail"), _("E-mail again"))
     language = forms.ChoiceField(
         label=_("Preferred language"),
@@ -220,7 +223,7 @@ class PasswordResetStartForm(forms.Form):
 
 
 class NewPasswordForm(PasswordPairMixin, forms.Form):
-    password1, password2 = _password_fields(_("New password"))
+    password1, password2 = password_fields(_("New password"))
 
     def __init__(self, *args, user, **kwargs):
         self.user = user

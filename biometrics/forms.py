@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from absher.forms import DigitsField, normalize_digits
 from accounts import rules
 from accounts import selectors as account_selectors
-from accounts.forms import CodeForm, PasswordPairMixin
+from accounts.forms import CodeForm, PasswordPairMixin, password_fields
 from accounts.models import User
 from civil_affairs.identity import validate_id_number
 from civil_affairs.selectors import person_by_national_id
@@ -168,21 +168,8 @@ class KioskClaimForm(PasswordPairMixin, forms.Form):
         widget=forms.TextInput(attrs={**KIOSK_INPUT, "dir": "ltr"}),
         error_messages={"required": _("Choose a username.")},
     )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        max_length=256,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-        help_text=_("8 to 128 characters, with an upper-case letter, a lower-case letter and a digit."),
-        error_messages={"required": _("Enter a password.")},
-    )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        max_length=256,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-        error_messages={"required": _("Type the password again.")},
-    )
+    # No autocomplete on a machine many people use.
+    password1, password2 = password_fields(_("Password"), autocomplete="off", max_length=256)
 
     def __init__(self, *args, user, **kwargs):
         self.user = user

@@ -2,6 +2,7 @@
 and a registration waiting for its SMS code never blocks anybody (QUALITY 26)."""
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -21,6 +22,7 @@ from accounts.exceptions import (
     ResetNoMatch,
 )
 from accounts.models import AccountState, OneTimeCode, User
+from tests.accounts.test_views import registration_post
 from tests.conftest import code_in, make_id
 
 pytestmark = pytest.mark.django_db
@@ -29,21 +31,8 @@ T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 10:00 in Riyadh
 
 
 def form_data(national_id, **overrides):
-    data = {
-        "national_id": national_id,
-        "mobile": "512345678",
-        "username": "Newcomer2026",
-        "password1": "Riyadh2026x",
-        "password2": "Riyadh2026x",
-        "email": "new@example.com",
-        "email2": "new@example.com",
-        "language": "en",
-        "captcha_0": "any",
-        "captcha_1": "PASSED",
-        "terms": "on",
-    }
-    data.update(overrides)
-    return data
+    """The register form's fields, with the captcha solved (tests/accounts/test_views.py's helper)."""
+    return registration_post(SimpleNamespace(national_id=national_id), **overrides)
 
 
 def registration(national_id, *, mobile="+966512345678", username="Newcomer2026", password="Riyadh2026x"):

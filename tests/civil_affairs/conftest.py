@@ -52,3 +52,23 @@ def submit(inquiry_type, committed):
             )
 
     return call
+
+
+@pytest.fixture
+def staff_in(user_factory):
+    """`staff_in("Civil affairs officers", "Officer2026x")`: an active staff account in that group."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import AccountState
+
+    def create(group: str, username: str):
+        user = user_factory(is_staff=True, state=AccountState.ACTIVE, username=username)
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return create
+
+
+@pytest.fixture
+def officer(staff_in):
+    return staff_in("Civil affairs officers", "Officer2026x")

@@ -11,7 +11,6 @@ from io import StringIO
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
@@ -38,17 +37,8 @@ def on_a_fixed_day():
 
 
 @pytest.fixture
-def supervisor(user_factory):
-    user = user_factory(is_staff=True, state=AccountState.ACTIVE, username="Supervisor2026x")
-    user.groups.add(Group.objects.get(name="Civil affairs supervisors"))
-    return user
-
-
-@pytest.fixture
-def officer(user_factory):
-    user = user_factory(is_staff=True, state=AccountState.ACTIVE, username="Officer2026x")
-    user.groups.add(Group.objects.get(name="Civil affairs officers"))
-    return user
+def supervisor(staff_in):
+    return staff_in("Civil affairs supervisors", "Supervisor2026x")
 
 
 @pytest.fixture

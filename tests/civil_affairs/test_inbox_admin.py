@@ -1,10 +1,8 @@
 """Staff queues in the admin: department scoping, actions through the services, audit of views."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts.models import AccountState
 from civil_affairs.models import PersonDataAccess, RequestStatus
 from tests.civil_affairs.conftest import png_file
 
@@ -13,17 +11,8 @@ CHANGELIST = "/staff/civil_affairs/servicerequest/"
 
 
 @pytest.fixture
-def officer(user_factory):
-    user = user_factory(is_staff=True, state=AccountState.ACTIVE, username="Officer2026x")
-    user.groups.add(Group.objects.get(name="Civil affairs officers"))
-    return user
-
-
-@pytest.fixture
-def auditor(user_factory):
-    user = user_factory(is_staff=True, state=AccountState.ACTIVE, username="Auditor2026x")
-    user.groups.add(Group.objects.get(name="Auditors"))
-    return user
+def auditor(staff_in):
+    return staff_in("Auditors", "Auditor2026x")
 
 
 def test_officer_sees_the_departments_queue_and_searches_by_reference_and_id(client, officer, citizen, submit):

@@ -7,6 +7,7 @@ and the new value, who made the change and why (QUALITY 29). SMS are outbox rows
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,8 +21,6 @@ from civil_affairs.models import Person
 from .exceptions import AccountError, IdentifierTaken
 from .models import AccountState, OneTimeCode, User
 from .rules import normalize_mobile
-
-HELP_LINE = "920020405"
 
 
 class IdentityChangeRefused(AccountError):
@@ -48,11 +47,11 @@ def mobile_change_text(kind: str, ending: str = "") -> str:
         return _(
             "Absher: staff changed your account's mobile number to a number ending in %(ending)s. "
             "If you did not ask for this, call %(phone)s now."
-        ) % {"ending": ending, "phone": HELP_LINE}
+        ) % {"ending": ending, "phone": settings.SUPPORT_PHONE_LOCAL}
     return _(
         "Absher: this number is now your Absher account's mobile number, changed by staff. "
         "If you did not ask for this, call %(phone)s now."
-    ) % {"phone": HELP_LINE}
+    ) % {"phone": settings.SUPPORT_PHONE_LOCAL}
 
 
 def _checked_reason(reason: str) -> str:

@@ -46,6 +46,17 @@ class Person(models.Model):
                 condition=models.Q(national_id__regex=r"^[12][0-9]{9}$"), name="person_national_id_format"
             ),
         ]
+        indexes = [
+            # The daily iqama reminders (passports.services.expiry_reminders_send): living residents
+            # whose iqama expires within the window. Partial on that query's own filter, so it holds
+            # living residents alone and the scan reads only the window's rows, not the registry;
+            # PostgreSQL uses it only while the query says the same (`national_id__startswith="2"`,
+            # `status="living"`): change both together (bench/indexes.py shows the plan).
+            models.Index(
+                fields=["iqama_expiry"], condition=models.Q(national_id__startswith="2", status="living"),
+                name="person_living_iqama_expiry",
+            ),
+        ]
 
     def __str__(self):
         from django.utils.translation import get_language

@@ -80,6 +80,16 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+# Reads may go to a PostgreSQL streaming replica, off unless DATABASE_REPLICA_URL is set: then citizens'
+# GET pages read it, and everything else the primary (absher/db_router.py says what and why). A browser
+# that wrote reads the primary for DATABASE_REPLICA_PIN_SECONDS: keep it above the replica's worst lag.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=30)
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the primary under the replica's name
+    DATABASE_ROUTERS = ["absher.db_router.PrimaryReplicaRouter"]
+    MIDDLEWARE.append("absher.db_router.ReplicaReadsMiddleware")  # last: the session and user come from the primary
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

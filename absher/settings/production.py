@@ -3,15 +3,16 @@
 import environ
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env
+from .base import DATABASES, REDIS_URL, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 OTP_HMAC_KEY = env("OTP_HMAC_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES = {**DATABASES, "default": env.db("DATABASE_URL")}  # the replica (base.py), when there is one, stays
+for _alias in DATABASES:
+    DATABASES[_alias]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 SMS_BACKEND = env("SMS_BACKEND", default="absher.sms.backends.twilio.SmsBackend")
 MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.ClamdScanner")
 FINGERPRINT_KEY = env("FINGERPRINT_KEY")

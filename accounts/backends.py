@@ -1,5 +1,6 @@
 from django.contrib.auth.backends import ModelBackend
 
+from .models import User
 from .selectors import user_by_identifier
 
 
@@ -10,6 +11,10 @@ class UsernameOrNationalIdBackend(ModelBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = user_by_identifier(username or "")
-        if user is not None and user.check_password(password) and self.user_can_authenticate(user):
+        if user is None:
+            # One hash for an unknown identifier too, as Django's ModelBackend does: timing tells nothing.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None

@@ -69,6 +69,20 @@ def after_success(state: ThrottleState) -> ThrottleState:
     return replace(state, failures=0, lockouts=0, locked_until=None)
 
 
+def after_counted_success(state: ThrottleState, *, counted_in_hour: datetime | None) -> ThrottleState:
+    """A success whose try was counted as a failure before the password was checked.
+
+    The caller counts each try first, so that concurrent tries cannot pass the limit while their
+    passwords are hashed; when the password was right, the success resets the count as
+    `after_success` does, and the try is taken back from the hour's processed count (if that
+    hour, `counted_in_hour`, is still the current one), so that signing in never uses it up.
+    """
+    state = after_success(state)
+    if state.hour_started_at == counted_in_hour and state.processed_in_hour:
+        state = replace(state, processed_in_hour=state.processed_in_hour - 1)
+    return state
+
+
 def after_use(state: ThrottleState, *, now: datetime) -> ThrottleState:
     """One more use of an hourly budget (not a failure: it never locks by itself).
 

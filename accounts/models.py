@@ -75,6 +75,12 @@ class User(AbstractUser):
                 fields=["mobile"], condition=~models.Q(state="pending_phone"), name="user_mobile_unique_confirmed"
             ),
         ]
+        # Sign-in with an unknown username asks whether a pending registration has it
+        # (accounts.selectors.pending_registrations_named): the unique index above covers
+        # confirmed accounts only, and without this one each such sign-in read every account.
+        indexes = [
+            models.Index(Lower("username"), condition=models.Q(state="pending_phone"), name="user_username_ci_pending"),
+        ]
 
     def __str__(self):
         return self.username

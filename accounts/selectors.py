@@ -1,6 +1,8 @@
 """Reads of accounts. A registration still waiting for its SMS code (`pending_phone`) is not an
 account: it holds no ID number, mobile or username, and these reads pass it by (QUALITY 26)."""
 
+import re
+
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -20,15 +22,35 @@ def _username_is(username: str) -> Q:
     return Q(username_lower=username.lower())
 
 
+# An ID or iqama number is ten digits (civil_affairs.models.Person's check); usernames start with a letter.
+_NATIONAL_ID = re.compile(r"[0-9]{10}")
+
+
+def _signing_in(users: QuerySet) -> QuerySet:
+    """The account with its registry person, but never the person's encrypted fingerprint
+    template: sign-in is the busiest read of the portal and needs none of it."""
+    return users.select_related("person").defer("person__fingerprint_reference")
+
+
 def user_by_identifier(identifier: str) -> User | None:
-    """The account a username (any case) or an ID number names (never a pending registration)."""
+    """The account a username (any case) or an ID number names (never a pending registration).
+
+    One indexed lookup each: an ID number by the person's unique national_id, a username by
+    lower(username) under the same condition as the partial unique index
+    user_username_ci_unique_confirmed (NOT state = 'pending_phone'), so PostgreSQL reads that
+    index. An OR of the two, across the join, was a sequential scan of both tables at a million
+    accounts. A ten-digit identifier that is no ID number is still tried as a username (an
+    account made by manage.py may have one), as the OR did.
+    """
     identifier = identifier.strip()
     if not identifier:
         return None
-    query = _username_is(identifier)
-    if identifier.isdigit():
-        query |= Q(person__national_id=identifier)
-    return accounts().annotate(username_lower=Lower("username")).select_related("person").filter(query).first()
+    if _NATIONAL_ID.fullmatch(identifier):
+        found = _signing_in(accounts().filter(person__national_id=identifier))[:1]
+        if found:
+            return found[0]
+    found = _signing_in(accounts().annotate(username_lower=Lower("username")).filter(_username_is(identifier)))[:1]
+    return found[0] if found else None
 
 
 def account_for_national_id(national_id: str) -> User | None:
@@ -53,13 +75,22 @@ def pending_registration_exists(national_id: str) -> bool:
 
 def pending_registrations_named(identifier: str, *, limit: int = 3) -> list[User]:
     """The newest pending registrations a username (any case) or an ID number names (sign-in
-    sends their owner back to the SMS code, once the password is right)."""
+    sends their owner back to the SMS code, once the password is right).
+
+    Every sign-in with an unknown identifier asks this, so each arm has its index: the person
+    is found first by its unique national_id, then the registrations by pending_person_id,
+    person_id and lower(username) (user_username_ci_pending, partial on pending_phone).
+    """
+    from civil_affairs.models import Person
+
     identifier = identifier.strip()
     if not identifier:
         return []
     query = _username_is(identifier)
-    if identifier.isdigit():
-        query |= Q(pending_person__national_id=identifier) | Q(person__national_id=identifier)
+    if _NATIONAL_ID.fullmatch(identifier):
+        person_id = Person.objects.filter(national_id=identifier).values_list("pk", flat=True).first()
+        if person_id is not None:
+            query |= Q(pending_person_id=person_id) | Q(person_id=person_id)
     named = pending_registrations().annotate(username_lower=Lower("username")).filter(query)
     return list(named.order_by("-date_joined", "-pk")[:limit])
 

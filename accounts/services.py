@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -396,8 +396,19 @@ def expire_pending_registrations(*, now: datetime | None = None) -> int:
 
 
 def _throttle(key: str) -> tuple[LoginThrottle, lockout.ThrottleState]:
+    """The row, locked until the caller's transaction ends: keep that transaction short (no hash in it)."""
     row, _created = LoginThrottle.objects.select_for_update().get_or_create(key=key)
     return row, lockout.ThrottleState(row.failures, row.lockouts, row.locked_until, row.hour_started_at, row.processed_in_hour)
+
+
+def _throttle_state(key: str) -> lockout.ThrottleState:
+    """The state as it is now, read without a lock (a key never counted has a fresh state)."""
+    row = (
+        LoginThrottle.objects.filter(key=key)
+        .values_list("failures", "lockouts", "locked_until", "hour_started_at", "processed_in_hour")
+        .first()
+    )
+    return lockout.ThrottleState(*row) if row else lockout.ThrottleState()
 
 
 def _save_throttle(row: LoginThrottle, state: lockout.ThrottleState) -> None:
@@ -430,12 +441,11 @@ _DUMMY_HASH = None
 
 
 def _equalise_timing(password: str) -> None:
-    # An unknown identifier costs the same hash as a known one, so timing tells nothing.
+    # An unknown identifier costs the same hash as a known one, so timing tells nothing. The
+    # dummy is made once a process (its first unknown identifier pays one more hash).
     global _DUMMY_HASH
     if _DUMMY_HASH is None:
         _DUMMY_HASH = make_password("not-a-real-password")
-    from django.contrib.auth.hashers import check_password
-
     check_password(password, _DUMMY_HASH)
 
 
@@ -443,7 +453,8 @@ def _pending_registration_of(identifier: str, password: str) -> User | None:
     """The pending registration the identifier names whose password this is, if any.
 
     Sign-in ignores pending registrations as accounts (they hold nothing); this only sends the
-    one who made it back to its SMS code. Costs at least the one hash an unknown identifier costs.
+    one who made it back to its SMS code. Costs the one hash an unknown identifier costs, one
+    more for each further registration that names the same identifier (at most three in all).
     """
     candidates = selectors.pending_registrations_named(identifier)
     if not candidates:
@@ -463,52 +474,78 @@ def login_begin(
     """Check the password (within the lockout rules), then send the sign-in code.
 
     `shared_device` (a kiosk): the per-address failure count has the device's higher limit.
+
+    No transaction is open and no row locked while the password is hashed (tens of
+    milliseconds of Argon2): sign-ins from one address (a carrier's NAT, a kiosk) would
+    otherwise wait for each other on the address's throttle row. So the try is counted against
+    the account first, in a short transaction of its own, as if it were a failure: concurrent
+    tries can never pass the account's limit, however many arrive at once; a right password
+    then takes the count back. The address's count is read before the hash and written after
+    it: concurrent failures from one address may pass its limit by as many as are in flight
+    at that moment, and are all counted.
     """
     address_policy = _address_policy(shared_device=shared_device)
+    account_policy = _account_policy()
     now = now or timezone.now()
     identifier = identifier.strip()
+    label = identifier[:64]
     user = selectors.user_by_identifier(identifier)
     account_key = f"user:{user.pk}" if user else f"unknown:{identifier.lower()[:150]}"
-    outcome = None
+    address_key = f"address:{client_address}"
+
     with transaction.atomic():
-        account_row, account_state = _throttle(account_key)
-        address_row, address_state = _throttle(f"address:{client_address}")
+        account_row, before = _throttle(account_key)
         until = max(
             filter(None, [
-                lockout.blocked_until(account_state, now=now, policy=_account_policy()),
-                lockout.blocked_until(address_state, now=now, policy=address_policy),
+                lockout.blocked_until(before, now=now, policy=account_policy),
+                lockout.blocked_until(_throttle_state(address_key), now=now, policy=address_policy),
             ]),
             default=None,
         )
         if until:
-            audit_record(action="login_refused_locked", subject=user, subject_label=identifier[:64], client_address=client_address)
-            outcome = LoginBlocked(until)
-        elif user is None and (pending := _pending_registration_of(identifier, password)) is not None:
-            # Not an account yet: its owner (the password is right) is sent back to the SMS code.
-            outcome = PhoneNotConfirmed(pending)
-        elif user is None or not user.check_password(password):
-            new_account = lockout.after_failure(account_state, now=now, policy=_account_policy())
-            new_address = lockout.after_failure(address_state, now=now, policy=address_policy)
-            _save_throttle(account_row, new_account)
-            _save_throttle(address_row, new_address)
-            audit_record(action="login_failed", subject=user, subject_label=identifier[:64], client_address=client_address)
-            outcome = InvalidCredentials()
-            if new_account.locked_until and new_account.locked_until != account_state.locked_until:
-                audit_record(
-                    action="account_locked", subject=user, subject_label=identifier[:64], client_address=client_address,
-                    until=new_account.locked_until.isoformat(), lockouts=new_account.lockouts,
-                )
-                outcome = LoginBlocked(new_account.locked_until)
-            elif new_address.locked_until and new_address.locked_until != address_state.locked_until:
-                audit_record(action="address_locked", client_address=client_address, until=new_address.locked_until.isoformat())
-                outcome = LoginBlocked(new_address.locked_until)
+            audit_record(action="login_refused_locked", subject=user, subject_label=label, client_address=client_address)
         else:
-            _save_throttle(account_row, lockout.after_success(account_state))
-            if user.state == AccountState.SUSPENDED or not user.is_active:
+            counted = lockout.after_failure(before, now=now, policy=account_policy)
+            _save_throttle(account_row, counted)
+    if until:
+        raise LoginBlocked(until)
+
+    # The one hash of the sign-in, outside any transaction (tests/accounts/test_services.py checks).
+    pending = None
+    if user is None:
+        pending = _pending_registration_of(identifier, password)
+        right = pending is not None
+    else:
+        right = user.check_password(password)
+
+    outcome = None
+    with transaction.atomic():
+        if right:
+            account_row, state = _throttle(account_key)
+            _save_throttle(account_row, lockout.after_counted_success(state, counted_in_hour=counted.hour_started_at))
+            if pending is not None:
+                # Not an account yet: its owner (the password is right) is sent back to the SMS code.
+                outcome = PhoneNotConfirmed(pending)
+            elif user.state == AccountState.SUSPENDED or not user.is_active:
                 audit_record(action="login_refused_suspended", subject=user, client_address=client_address)
                 outcome = AccountSuspended()
             else:
                 audit_record(action="login_password_ok", subject=user, client_address=client_address)
+        else:
+            address_row, address_state = _throttle(address_key)
+            new_address = lockout.after_failure(address_state, now=now, policy=address_policy)
+            _save_throttle(address_row, new_address)
+            audit_record(action="login_failed", subject=user, subject_label=label, client_address=client_address)
+            outcome = InvalidCredentials()
+            if counted.locked_until and counted.locked_until != before.locked_until:
+                audit_record(
+                    action="account_locked", subject=user, subject_label=label, client_address=client_address,
+                    until=counted.locked_until.isoformat(), lockouts=counted.lockouts,
+                )
+                outcome = LoginBlocked(counted.locked_until)
+            elif new_address.locked_until and new_address.locked_until != address_state.locked_until:
+                audit_record(action="address_locked", client_address=client_address, until=new_address.locked_until.isoformat())
+                outcome = LoginBlocked(new_address.locked_until)
     if outcome is not None:
         raise outcome
     with transaction.atomic():

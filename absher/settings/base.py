@@ -180,7 +180,16 @@ STORAGES = {
 }
 
 # Sessions: 15 minutes idle and 12 hours absolute (accounts.middleware.SessionTimeoutMiddleware).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Every signed-in request reads its session: from the cache (Redis in production), written
+# through to the database. "cached_db" rather than "cache": a session kept in Redis alone ends
+# when Redis restarts, fails over or evicts under memory pressure, and every citizen signed in
+# at that moment would have to sign in again, with an SMS code each, all at once (the code caps
+# and the SMS gateway would take the surge). The writes left are few: signing in and out, and
+# the idle-timeout bookkeeping, at most once a minute a session. clearsessions
+# (absher.tasks.clear_sessions) deletes the expired rows as with the database engine.
+# Production falls back to the database engine when it has no Redis (settings/production.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "default"
 SESSION_IDLE_TIMEOUT = timedelta(minutes=15)
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())

@@ -38,6 +38,10 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-absher_session"
+# Sessions are read from the cache only when it is the one Redis every process shares (base.py,
+# "Sessions"): each process's own memory would go on serving a session another process has ended.
+if not REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 STORAGES = {

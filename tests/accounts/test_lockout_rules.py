@@ -2,7 +2,15 @@
 
 from datetime import UTC, datetime, timedelta
 
-from accounts.lockout import LockoutPolicy, ThrottleState, after_failure, after_success, blocked_until, cooloff
+from accounts.lockout import (
+    LockoutPolicy,
+    ThrottleState,
+    after_counted_success,
+    after_failure,
+    after_success,
+    blocked_until,
+    cooloff,
+)
 
 POLICY = LockoutPolicy()
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -60,3 +68,16 @@ def test_hourly_policy_forgets_failures_of_an_earlier_hour():
         state = after_failure(state, now=T0, policy=hourly)
     state = after_failure(state, now=T0 + timedelta(hours=1), policy=hourly)
     assert state.failures == 1 and blocked_until(state, now=T0 + timedelta(hours=1), policy=hourly) is None
+
+
+def test_a_try_counted_before_its_hash_is_taken_back_when_the_password_was_right():
+    before = fail(ThrottleState(), 3, T0)
+    counted = after_failure(before, now=T0, policy=POLICY)
+    back = after_counted_success(counted, counted_in_hour=counted.hour_started_at)
+    assert (back.failures, back.lockouts, back.locked_until, back.processed_in_hour) == (0, 0, None, 3)
+    # The tenth try locked before its hash; the right password lifts the lock as a success does.
+    tenth = fail(ThrottleState(), 10, T0)
+    assert after_counted_success(tenth, counted_in_hour=T0).locked_until is None
+    # A new hour began meanwhile (another try counted it): that hour's count is not touched.
+    later = after_failure(counted, now=T0 + timedelta(hours=1), policy=POLICY)
+    assert after_counted_success(later, counted_in_hour=T0).processed_in_hour == 1

@@ -9,8 +9,8 @@ class CivilAffairsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        # Registers civil affairs' own request types and the texts of its notices.
-        from . import behaviours, notifications  # noqa: F401
+        # Registers civil affairs' own request types, the texts of its notices and its system checks.
+        from . import behaviours, checks, notifications  # noqa: F401
 
         # After every migrate and every test flush, once the last app's permissions exist.
         post_migrate.connect(_seed_after_migrate, dispatch_uid="civil_affairs_seed")

@@ -216,5 +216,8 @@ def staff_view_record(*, staff, what: str, reason: str, person=None, request=Non
 
 
 def attachments_sweep(*, older_than_seconds: int = 3600) -> dict:
-    referenced = set(Attachment.objects.values_list("stored_name", flat=True))
+    def referenced(names: list[str]) -> set[str]:
+        # A page of the listing at a time, on the unique index: never every name of the store at once.
+        return set(Attachment.objects.filter(stored_name__in=names).values_list("stored_name", flat=True))
+
     return storage.sweep(referenced=referenced, older_than_seconds=older_than_seconds)

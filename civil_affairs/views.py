@@ -172,10 +172,13 @@ def attachment_response(attachment):
     allowed = {"application/pdf", "image/jpeg", "image/png"}
     content_type = attachment.content_type if attachment.content_type in allowed else "application/octet-stream"
     try:
-        handle = open(storage.path_of(attachment.stored_name), "rb")  # noqa: SIM115 - FileResponse closes it
+        stored = storage.open_stored(attachment.stored_name)
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.display_name, content_type=content_type)
+    response = FileResponse(stored.handle, as_attachment=True, filename=attachment.display_name,
+                            content_type=content_type)
+    if stored.size is not None and not response.has_header("Content-Length"):
+        response["Content-Length"] = str(stored.size)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

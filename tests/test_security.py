@@ -135,6 +135,8 @@ def production_env() -> dict:
         "DJANGO_ALLOWED_HOSTS": "absher.example",
         "DATABASE_URL": "sqlite:////tmp/absher-check-deploy.sqlite3",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/1",
+        # Attachments in a bucket every machine shares (else the deploy check civil_affairs.W001 warns).
+        "ATTACHMENTS_S3_BUCKET": "absher-attachments",
     }
 
 

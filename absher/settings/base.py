@@ -146,7 +146,10 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-# Attachments: outside the static and web roots, served only through a permission-checked view.
+# Attachments (civil_affairs/storage.py) live in the storage STORAGES["attachments"], outside the static
+# and web roots, and reach their owner only through a permission-checked view. Here that storage is the
+# local disk under PRIVATE_FILES_ROOT (folders staging/ and attachments/); production may put them in an
+# S3 bucket instead (ATTACHMENTS_S3_BUCKET, absher/settings/production.py).
 PRIVATE_FILES_ROOT = env.path("PRIVATE_FILES_ROOT", default=BASE_DIR / "var" / "private")
 
 # Uploads (civil_affairs/uploads.py): PDF, JPEG, PNG checked by content; images re-encoded.
@@ -177,6 +180,8 @@ CLAMD_SOCKET = env("CLAMD_SOCKET", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Reads PRIVATE_FILES_ROOT when first used; it has no URL.
+    "attachments": {"BACKEND": "civil_affairs.storage.PrivateFileSystemStorage"},
 }
 
 # Sessions: 15 minutes idle and 12 hours absolute (accounts.middleware.SessionTimeoutMiddleware).

@@ -44,7 +44,44 @@ if not REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
+# Attachments: in an S3-compatible bucket when ATTACHMENTS_S3_BUCKET is set, which every web and worker
+# machine shares; without it, on this machine's disk under PRIVATE_FILES_ROOT as in development, which
+# only a single-machine deployment can use (deploy check civil_affairs.W001 warns). The bucket:
+#   ATTACHMENTS_S3_BUCKET, ATTACHMENTS_S3_PREFIX (a folder inside it, optional),
+#   ATTACHMENTS_S3_ENDPOINT_URL (any S3-compatible service; unset: AWS), ATTACHMENTS_S3_REGION,
+#   ATTACHMENTS_S3_ACCESS_KEY_ID and ATTACHMENTS_S3_SECRET_ACCESS_KEY (unset: boto3's own chain, e.g. the
+#   machine's role), ATTACHMENTS_S3_ACL (default "private"; "" for a bucket whose ACLs are disabled),
+#   ATTACHMENTS_S3_ENCRYPTION ("AES256" or "aws:kms" to ask for server-side encryption on every write,
+#   with ATTACHMENTS_S3_KMS_KEY_ID for a key of the ministry's own; unset: the bucket's default).
+# The bucket blocks all public access. No object gets a URL: links are unsigned (querystring_auth off), so
+# a URL of a private object is refused, and downloads stream through the permission-checked view.
+ATTACHMENTS_S3_BUCKET = env("ATTACHMENTS_S3_BUCKET", default="")
+ATTACHMENTS_STORAGE = {"BACKEND": "civil_affairs.storage.PrivateFileSystemStorage"}
+if ATTACHMENTS_S3_BUCKET:
+    _encryption = {
+        key: value for key, value in {
+            "ServerSideEncryption": env("ATTACHMENTS_S3_ENCRYPTION", default=""),
+            "SSEKMSKeyId": env("ATTACHMENTS_S3_KMS_KEY_ID", default=""),
+        }.items() if value
+    }
+    ATTACHMENTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            "location": env("ATTACHMENTS_S3_PREFIX", default=""),
+            "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("ATTACHMENTS_S3_REGION", default=None),
+            "access_key": env("ATTACHMENTS_S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env("ATTACHMENTS_S3_SECRET_ACCESS_KEY", default=None),
+            "default_acl": env("ATTACHMENTS_S3_ACL", default="private") or None,
+            "object_parameters": _encryption,
+            "querystring_auth": False,
+            # Names are random and new: no existence check (one request fewer) before each write.
+            "file_overwrite": True,
+        },
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "attachments": ATTACHMENTS_STORAGE,
 }

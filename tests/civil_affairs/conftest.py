@@ -72,3 +72,43 @@ def staff_in(user_factory):
 @pytest.fixture
 def officer(staff_in):
     return staff_in("Civil affairs officers", "Officer2026x")
+
+
+from tests.s3server import s3_endpoint  # noqa: E402, F401 - the session's S3 server, started on first use
+
+
+@pytest.fixture(params=["filesystem", "s3"])
+def attachment_storage(request, settings):
+    """Runs a test once on the local disk (PRIVATE_FILES_ROOT, the autouse `private_files`) and once on
+    a real S3 server, in a bucket of its own, with the options production sets. Gives the backend's name."""
+    if request.param == "filesystem":
+        yield "filesystem"
+        return
+    from tests import s3server
+
+    endpoint = request.getfixturevalue("s3_endpoint")
+    bucket = f"absher-test-{uuid.uuid4().hex[:16]}"
+    s3 = s3server.client(endpoint)
+    s3.create_bucket(Bucket=bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "location": "portal",
+                "endpoint_url": endpoint,
+                "region_name": s3server.REGION,
+                "access_key": s3server.ACCESS_KEY,
+                "secret_key": s3server.SECRET_KEY,
+                "default_acl": "private",
+                "object_parameters": {"ServerSideEncryption": "AES256"},
+                "querystring_auth": False,
+                "file_overwrite": True,
+            },
+        },
+    }
+    try:
+        yield "s3"
+    finally:
+        s3server.empty_and_delete(s3, bucket)

@@ -3,14 +3,14 @@
 import environ
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env
+from .base import LOGGING, REDIS_URL, env, with_query_metrics
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 OTP_HMAC_KEY = env("OTP_HMAC_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": with_query_metrics(env.db("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 SMS_BACKEND = env("SMS_BACKEND", default="absher.sms.backends.twilio.SmsBackend")
 MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.ClamdScanner")
@@ -30,6 +30,9 @@ FINGERPRINT_MATCHER = env("FINGERPRINT_MATCHER", default=None)
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The probes and the metrics scrape come over plain http from inside (an orchestrator, Prometheus),
+# not through the proxy that terminates TLS: they get their answer, not a redirect to https.
+SECURE_REDIRECT_EXEMPT = [r"^health/(live|ready)/$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 63072000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -43,3 +46,19 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# One JSON object a line for the log aggregator, with the request's id (absher.logging.JsonFormatter).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
+# Error tracking: only when SENTRY_DSN is set (absher/sentry.py says what is sent, and what never is).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from absher.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

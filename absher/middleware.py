@@ -1,3 +1,4 @@
+import re
 import secrets
 
 from django.conf import settings
@@ -45,16 +46,25 @@ def remember_language(response, language: str) -> None:
     )
 
 
+# The start of a request id that can serve as a reference read out on the phone: eight hex digits.
+HEX8 = re.compile(r"[0-9A-Fa-f]{8}")
+
+
 def error_reference(request) -> str:
     """The reference number of the server error this request met (made on first use).
 
     The 500 page shows it, and the one ERROR record of the error carries it
     (`absher.logging.RequestOutcomeHandler`): an operator finds the traceback from what the
-    citizen reads out on the phone.
+    citizen reads out on the phone. It is the first eight characters of the request's id
+    (absher.request_id), in capitals, when those are hex digits (the portal's own ids and
+    nginx's always are): `grep -i` of the reference then finds every line of the request, not
+    only the error's. A proxy's id of another shape gets a random reference, as before ids.
     """
     reference = getattr(request, "error_reference", "")
     if not reference:
-        reference = request.error_reference = secrets.token_hex(4).upper()
+        start = (getattr(request, "request_id", "") or "")[:8]
+        reference = start.upper() if HEX8.fullmatch(start) else secrets.token_hex(4).upper()
+        request.error_reference = reference
     return reference
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, metrics, views
 
 handler403 = "absher.views.permission_denied"
 handler404 = "absher.views.page_not_found"
@@ -19,4 +19,9 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("notifications/", include("absher.notifications.urls")),
     path("staff/", admin.site.urls),
+    # For the operators' machines: the probes (absher/health.py) and the metrics (absher/metrics.py,
+    # answered only to METRICS_ALLOWED_IPS or METRICS_TOKEN, a 404 to anyone else).
+    path("health/live/", health.live, name="health-live"),
+    path("health/ready/", health.ready, name="health-ready"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]

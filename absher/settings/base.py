@@ -29,6 +29,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "captcha",
     "csp",
+    # /health/live/ and /health/ready/ (absher/health.py), and its `manage.py health_check`.
+    "health_check",
+    # Request and database metrics for Prometheus at /metrics (absher/metrics.py).
+    "django_prometheus",
     "absher",
     "accounts",
     "civil_affairs",
@@ -38,6 +42,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times the whole stack, the other middlewares included.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request's id (X-Request-ID) before anything can log: every record of the request has it.
+    "absher.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "absher.middleware.ErrorReferenceMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "absher.urls"
@@ -76,8 +85,19 @@ TEMPLATES = [
 # Widget templates come from the project's templates too (the captcha's accessible widget).
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
+
+def with_query_metrics(database: dict) -> dict:
+    """`database` on django-prometheus's engine of the same vendor, which counts and times every
+    query for /metrics (a counter and a histogram a query: microseconds). Other engines are left."""
+    engine = database.get("ENGINE", "")
+    vendor = engine.rsplit(".", 1)[-1]
+    if engine.startswith("django.db.backends.") and vendor in ("postgresql", "sqlite3"):
+        database["ENGINE"] = f"django_prometheus.db.backends.{vendor}"
+    return database
+
+
 # With no DATABASE_URL a newcomer gets SQLite; CI and production set PostgreSQL.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {"default": with_query_metrics(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 # Reads may go to a PostgreSQL streaming replica, off unless DATABASE_REPLICA_URL is set: then citizens'
@@ -85,7 +105,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", d
 # that wrote reads the primary for DATABASE_REPLICA_PIN_SECONDS: keep it above the replica's worst lag.
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=30)
 if env("DATABASE_REPLICA_URL", default=""):
-    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"] = with_query_metrics(env.db("DATABASE_REPLICA_URL"))
     DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests read the primary under the replica's name
     DATABASE_ROUTERS = ["absher.db_router.PrimaryReplicaRouter"]
@@ -391,6 +411,14 @@ AGE_CALENDAR_RESIDENT = "gregorian"
 # How many proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# /metrics (absher/metrics.py) answers only these client addresses or networks (comma-separated,
+# e.g. the Prometheus server's "10.0.3.7" or "10.0.3.0/24"), or a request with the header
+# "Authorization: Bearer <METRICS_TOKEN>" when that is set; anyone else gets a 404. The client's
+# address is read as for the audit (TRUSTED_PROXY_COUNT). For counters right across gunicorn's
+# workers, set PROMETHEUS_MULTIPROC_DIR in the environment (see absher/metrics.py).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
 SUPPORT_PHONE_LOCAL = "920020405"
 SUPPORT_PHONE_ABROAD = "+966 11 461 8666"
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@absher.example")
@@ -404,13 +432,24 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 # permission denied, suspicious requests) WARNING, without traceback. The `django` logger's
 # default handlers (a console of its own with DEBUG, the admins' mail, the development server's)
 # give way to the root's.
+#
+# DJANGO_LOG_FORMAT: "plain" (one readable line a record; development and tests) or "json" (one
+# JSON object a line, with the request's id: absher.logging.JsonFormatter; production's default).
+# The request id filter gives every record the id of the request or task it belongs to
+# (absher.request_id); the plain format does not print it.
 LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"class": "absher.logging.SafeFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"class": "absher.logging.SafeFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"class": "absher.logging.JsonFormatter"},
+    },
+    "filters": {"request_id": {"()": "absher.request_id.RequestIdFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "level": LOG_LEVEL},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"],
+                    "level": LOG_LEVEL},
         "request_outcome": {"class": "absher.logging.RequestOutcomeHandler"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -3,14 +3,14 @@
 import environ
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, env
+from .base import DATABASES, LOGGING, REDIS_URL, env, with_query_metrics
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 OTP_HMAC_KEY = env("OTP_HMAC_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-DATABASES = {**DATABASES, "default": env.db("DATABASE_URL")}  # the replica (base.py), when there is one, stays
+DATABASES = {**DATABASES, "default": with_query_metrics(env.db("DATABASE_URL"))}  # the replica (base.py), when there is one, stays
 for _alias in DATABASES:
     DATABASES[_alias]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 SMS_BACKEND = env("SMS_BACKEND", default="absher.sms.backends.twilio.SmsBackend")
@@ -31,6 +31,9 @@ FINGERPRINT_MATCHER = env("FINGERPRINT_MATCHER", default=None)
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The probes and the metrics scrape come over plain http from inside (an orchestrator, Prometheus),
+# not through the proxy that terminates TLS: they get their answer, not a redirect to https.
+SECURE_REDIRECT_EXEMPT = [r"^health/(live|ready)/$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 63072000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -85,3 +88,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     "attachments": ATTACHMENTS_STORAGE,
 }
+
+# One JSON object a line for the log aggregator, with the request's id (absher.logging.JsonFormatter).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
+# Error tracking: only when SENTRY_DSN is set (absher/sentry.py says what is sent, and what never is).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from absher.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -4,12 +4,12 @@ import os
 import tempfile
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, MIDDLEWARE, env
+from .base import BASE_DIR, MIDDLEWARE, env, with_query_metrics
 
 DEBUG = False
 SECRET_KEY = "test-only-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'test.sqlite3'}")}
+DATABASES = {"default": with_query_metrics(env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'test.sqlite3'}"))}
 # A replica alias that mirrors default (Django's test mirror), and no router to use it, whatever
 # DATABASE_REPLICA_URL says: tests/test_db_router.py turns the router and its middleware on itself.
 DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}

@@ -55,3 +55,14 @@ def send_test_sms(self, key: str, to: str, body: str):
     progress(key, "sent")
     hold(key, "task_hold_after")
     return "sent"
+
+
+@shared_task
+def record_request_id(key: str):
+    """Writes the request id the task runs under (absher.request_id) to the progress log, and logs a line."""
+    import logging
+
+    from absher.request_id import current_request_id
+
+    progress(key, f"request_id={current_request_id()}")
+    logging.getLogger("tests.integration.tasks").warning("recorded %s", key)

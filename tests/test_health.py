@@ -119,6 +119,8 @@ def test_not_ready_when_the_attachments_cannot_be_written(client, settings, tmp_
 
 @pytest.mark.django_db
 def test_the_storage_checked_is_the_attachments_one_when_there_is_one(client, settings, tmp_path):
+    without = {alias: config for alias, config in settings.STORAGES.items() if alias != "attachments"}
+    settings.STORAGES = without
     assert [check.alias for check in ReadyView().get_checks() if isinstance(check, Storage)] == ["default"]
     store = tmp_path / "attachments"
     settings.STORAGES = {**settings.STORAGES, "attachments": {

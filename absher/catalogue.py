@@ -1,8 +1,12 @@
 """The service catalogue on the home page. An entry without a URL name says "coming soon"."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,10 +21,23 @@ class CatalogueEntry:
     def url(self) -> str:
         if not self.url_name:
             return ""
-        try:
-            return reverse(self.url_name)
-        except NoReverseMatch:
-            return ""
+        return _reverse(self.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+
+
+# The home page reads each entry's URL up to three times, on every visit; the answer changes only
+# with the URL configuration and the prefix the site is mounted at (both part of the key).
+@lru_cache(maxsize=64)
+def _reverse(url_name: str, prefix: str, urlconf) -> str:
+    try:
+        return reverse(url_name, urlconf=urlconf)
+    except NoReverseMatch:
+        return ""
+
+
+@receiver(setting_changed)
+def _forget_urls(**kwargs):
+    """A test that swaps the URL configuration or a setting it reads gets fresh URLs."""
+    _reverse.cache_clear()
 
 
 CATALOGUE = (

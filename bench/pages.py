@@ -6,7 +6,9 @@ cancels out.
         .venv/bin/python bench/pages.py [--big 1000000] [--repeat 30]
 
 It migrates the named database, fills it, and prints:
-1. each citizen page's median time over a bare template view served the same way (target <= 2);
+1. each citizen page's median time over a template view through the test client (an indication
+   only: that view already pays for the middleware and the session; the QUALITY figure, against a
+   bare Django page under gunicorn, is bench/pages_http.py's);
 2. SQL queries per page with 1 and with 1,000 requests behind it (target <= 8, and equal);
 3. the citizen's inbox and the staff queue with `--big` requests in the table over their time
    with 1,000 (target <= 1.3).

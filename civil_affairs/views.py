@@ -17,7 +17,7 @@ from . import selectors, services, storage
 from .exceptions import InboxError
 from .forms import ReplyForm, request_form_class
 from .inbox import RequestNotAllowed, behaviour_for
-from .models import RequestType
+from .models import RequestStatus, RequestType
 from .statuses import OPEN
 
 
@@ -51,7 +51,9 @@ def request_list(request):
     from django.core.paginator import Paginator
 
     page = Paginator(selectors.requests_of(request.user), REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "civil_affairs/request_list.html", {"requests": page.object_list, "page": page})
+    requests = list(page.object_list)
+    _label_statuses(requests, "status")
+    return render(request, "civil_affairs/request_list.html", {"requests": requests, "page": page})
 
 
 @active_account_required
@@ -99,16 +101,28 @@ def request_new(request, code):
     )
 
 
+def _label_statuses(rows, field: str) -> None:
+    """Give each row a `status_label`: each status translated once a page, where
+    get_FOO_display translates every status of the field again for each row."""
+    labels = {value: str(label) for value, label in RequestStatus.choices}
+    for row in rows:
+        value = getattr(row, field)
+        row.status_label = labels.get(value, value)
+
+
 def _detail_page(request, own, *, reply_form=None):
     """One request: its data, timeline, thread and attachments; the reply box while it waits."""
     if reply_form is None and own.status == "waiting_citizen":
         reply_form = ReplyForm()
+    events = list(own.events.all())
+    _label_statuses(events, "to_status")
+    _label_statuses([own], "status")
     return render(
         request, "civil_affairs/request_detail.html",
         {
             "req": own,
             "summary": behaviour_for(own.request_type.code).summary(request=own),
-            "events": own.events.select_related("actor"),
+            "events": events,
             "thread": own.messages.prefetch_related("attachments"),
             "attachments": own.attachments.filter(message=None),
             "reply_form": reply_form,

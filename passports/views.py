@@ -21,7 +21,7 @@ from accounts.decorators import active_account_required
 
 from . import billing, forms, selectors, services, settlement
 from .exceptions import PassportsError, RefundDeclined, ServiceRefused
-from .models import Bill, Receipt, Service, Visa
+from .models import Bill, Receipt, Service, TravelRecord, Visa
 from .payments import get_backend, signing
 from .payments.simulated import DECLINE, PAY
 from .reasons import reason_texts
@@ -280,6 +280,13 @@ def travel_record(request):
         else:
             chosen = []
     page = Paginator(selectors.travel_records(chosen, date_from=date_from, date_to=date_to), 25).get_page(request.GET.get("page"))
+    # Each label once a page: get_FOO_display translates every choice of the field on each call.
+    directions = {value: str(label) for value, label in TravelRecord.Direction.choices}
+    ports = {value: str(label) for value, label in TravelRecord.Port.choices}
+    page.object_list = list(page.object_list)
+    for record in page.object_list:
+        record.direction_label = directions.get(record.direction, record.direction)
+        record.port_label = ports.get(record.port, record.port)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "passports/travel_record.html", {"form": form, "page": page, "query": query.urlencode(),

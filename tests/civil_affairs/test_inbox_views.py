@@ -159,6 +159,64 @@ def test_inbox_pages_within_the_query_budget(client, citizen, submit, django_ass
         client.get(reverse("civil_affairs:request-detail", args=[request.reference]))
 
 
+def _conversation(request, officer, citizen, turns):
+    """`turns` rounds of a question from the officer and the citizen's answer with a file."""
+    from civil_affairs import services
+
+    for turn in range(turns):
+        services.request_ask_citizen(request=request, actor=officer, body=f"Question {turn}")
+        request.refresh_from_db()
+        services.message_post(request=request, author=citizen, body=f"Answer {turn}", files=[png_file(f"a{turn}.png")])
+        request.refresh_from_db()
+
+
+def test_inbox_queries_are_the_same_with_one_row_or_many(client, citizen, officer, submit, committed):
+    """QUALITY "Speed": the list and a request's page cost as many queries with 1 row as with many
+    (requests in the list; messages, their files and timeline events on the request's page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civil_affairs import services
+
+    def queries(url) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    request = submit(citizen, files=[png_file()])
+    with committed():
+        request = services.request_take(request=request, actor=officer)
+        _conversation(request, officer, citizen, 1)
+    client.force_login(citizen)
+    pages = [reverse("civil_affairs:request-list"), reverse("civil_affairs:request-detail", args=[request.reference])]
+    client.get(pages[0])  # the session's first request records its start (a write, once)
+    before = [queries(url) for url in pages]
+    for _ in range(15):
+        submit(citizen, files=[png_file()])
+    with committed():
+        _conversation(request, officer, citizen, 6)
+    after = [queries(url) for url in pages]
+    assert max(before) <= 8 and before == after, (before, after)
+
+
+def test_statuses_read_in_the_readers_language(client, citizen, officer, submit, committed):
+    from civil_affairs import services
+
+    request = submit(citizen)
+    with committed():
+        services.request_take(request=request, actor=officer)
+    client.force_login(citizen)
+    client.cookies["absher_language"] = "en"
+    listing = client.get(reverse("civil_affairs:request-list")).content.decode()
+    assert '<span class="badge status-in_review">In review</span>' in listing
+    page = client.get(reverse("civil_affairs:request-detail", args=[request.reference])).content.decode()
+    assert page.count('<span class="badge status-in_review">In review</span>') == 2  # the header and the timeline
+    assert '<span class="badge status-submitted">Submitted</span>' in page
+    client.cookies["absher_language"] = "ar"
+    assert '<span class="badge status-in_review">قيد الدراسة</span>' in client.get(
+        reverse("civil_affairs:request-list")).content.decode()
+
+
 def test_the_civil_affairs_page_lists_unread_notices_and_the_request_page_reads_them(client, citizen, submit, committed,
                                                                                     user_factory):
     from absher.notifications.models import Notice

@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from civil_affairs.templatetags.calendars import dual_date
 from passports import billing, services
-from passports.models import Bill, Passport, Receipt, Service, Visa
+from passports.models import Bill, Passport, Receipt, Service, TravelRecord, Visa
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.passports.urls")]
 MAX_QUERIES = 8
@@ -264,6 +264,22 @@ def test_travel_record_filtered_by_date_and_person(client, world, staff, today):
     assert other.context["form"].errors and not other.context["page"].object_list
     wrong_order = client.get(url, {"date_from": today.isoformat(), "date_to": (today - timedelta(days=1)).isoformat()})
     assert wrong_order.context["form"].errors.as_data()["date_to"][0].code == "dates_order"
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_travel_record_rows_read_in_the_readers_language(client, world, staff, today, language):
+    from django.utils import translation
+
+    on = today - timedelta(days=30)
+    services.crossing_record(holder=world.son, direction="exit", port="RUH", on=on, actor=staff)
+    signed_in(client, world.father, language=language)
+    html = client.get(reverse("passports:travel-record")).content.decode()
+    with translation.override(language):
+        port, direction = str(TravelRecord.Port.RUH.label), str(TravelRecord.Direction.EXIT.label)
+        day = dual_date(on)
+    assert f"<td>{escape(day)}</td>" in html
+    assert f"<td>{escape(direction)}</td><td>{escape(port)}</td>" in html
+    assert (language == "en") == ("King Khalid International Airport, Riyadh" in html)
 
 
 def test_visa_inquiry_finds_only_visas_of_people_one_acts_for(client, world, staff, today):

@@ -1,23 +1,11 @@
 """The index of pending registrations by lower(username), built without locking the account table
-(a million rows and more: a plain CREATE INDEX would stop every sign-in while it runs)."""
+(a million rows and more: a plain CREATE INDEX would stop every sign-in while it runs); a plain
+index on a newcomer's SQLite (absher/migration_ops.py)."""
 
 import django.db.models.functions.text
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
-
-class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
-    """CONCURRENTLY on PostgreSQL; a newcomer's SQLite has no such thing and takes a plain index."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        return migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        return migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+from absher.migration_ops import AddIndexOnline
 
 
 class Migration(migrations.Migration):
@@ -28,7 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexConcurrentlyOnPostgres(
+        AddIndexOnline(
             model_name="user",
             index=models.Index(
                 django.db.models.functions.text.Lower("username"),

@@ -24,3 +24,18 @@ def compile_stale(root: Path = ROOT) -> list[Path]:
             polib.pofile(str(po)).save_as_mofile(str(mo))
             written.append(mo)
     return written
+
+
+def compile_stale_and_reload(root: Path = ROOT) -> list[Path]:
+    """compile_stale(), then drop the translations Django already loaded without those catalogues:
+    django.setup() (pytest-django runs it before this project's conftest) may have read a language
+    whose .mo did not exist yet, and Django keeps a loaded language for the life of the process."""
+    written = compile_stale(root)
+    if written:
+        # What Django itself does when a test changes LOCALE_PATHS (django.test.signals.language_changed).
+        from django.conf import settings
+        from django.core.signals import setting_changed
+        from django.test import signals  # noqa: F401 - connects the receivers
+
+        setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=True)
+    return written

@@ -26,7 +26,7 @@ def pytest_configure(config):
     # In CI the suite must run against PostgreSQL; a silent fall-back to SQLite would hide a gap.
     if os.environ.get("CI") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise pytest.UsageError("CI runs the suite on PostgreSQL: set DATABASE_URL=postgres://...")
-    catalogues.compile_stale()
+    catalogues.compile_stale_and_reload()
     value = config.getoption("--clock")
     if value:
         instant, replay = clock.parse(value)

@@ -38,6 +38,16 @@ def requests_of(user):
     )
 
 
+def request_rows_of(user):
+    """requests_of as plain rows of only the columns "My requests" shows (an iterable of dicts; the
+    view makes them rows): building a model instance for each row, with its description, its
+    request data (JSON, parsed per row) and both related rows whole, was most of the view's time."""
+    return requests_of(user).values(
+        "reference", "status", "updated_at", "subject",
+        "request_type__name_ar", "request_type__name_en", "subject__name_ar", "subject__name_en",
+    )
+
+
 def request_of(user, reference: str):
     """The user's own request, or None (the view answers 404, never 403: others' requests do not exist)."""
     return requests_of(user).filter(reference=reference).first()

@@ -388,6 +388,15 @@ def travel_records(person_ids, *, date_from: date | None = None, date_to: date |
     return records.order_by("-on", "-id")
 
 
+def travel_record_rows(person_ids, *, date_from: date | None = None, date_to: date | None = None):
+    """travel_records as plain rows of only what the travel record page shows (dicts; the holder by
+    id: the page has its people already): a long record's model instances, each with its
+    holder's whole row, were most of the page's time."""
+    return travel_records(person_ids, date_from=date_from, date_to=date_to).values(
+        "on", "holder", "direction", "port", "visa__number"
+    )
+
+
 def iqama_expiry_of(iqama_number: str) -> date | None:
     """The public inquiry: the expiry of a resident's iqama, or None when there is no such iqama."""
     return (

@@ -5,9 +5,9 @@ not act for does not exist for them (404), whatever the URL says.
 """
 
 import uuid
+from types import SimpleNamespace
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from absher.pagination import page_of
 from absher.request_info import client_address
 from accounts.decorators import active_account_required
 
@@ -279,14 +280,24 @@ def travel_record(request):
             date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
         else:
             chosen = []
-    page = Paginator(selectors.travel_records(chosen, date_from=date_from, date_to=date_to), 25).get_page(request.GET.get("page"))
+    page = page_of(selectors.travel_record_rows(chosen, date_from=date_from, date_to=date_to), 25,
+                   request.GET.get("page"))
     # Each label once a page: get_FOO_display translates every choice of the field on each call.
     directions = {value: str(label) for value, label in TravelRecord.Direction.choices}
     ports = {value: str(label) for value, label in TravelRecord.Port.choices}
-    page.object_list = list(page.object_list)
-    for record in page.object_list:
-        record.direction_label = directions.get(record.direction, record.direction)
-        record.port_label = ports.get(record.port, record.port)
+    holders = {acting.person.pk: acting.person for acting in people}
+    page.object_list = [
+        SimpleNamespace(
+            on=row["on"],
+            holder=holders[row["holder"]],
+            direction=row["direction"],
+            port=row["port"],
+            direction_label=directions.get(row["direction"], row["direction"]),
+            port_label=ports.get(row["port"], row["port"]),
+            visa=SimpleNamespace(number=row["visa__number"]) if row["visa__number"] is not None else None,
+        )
+        for row in page.object_list
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "passports/travel_record.html", {"form": form, "page": page, "query": query.urlencode(),

@@ -70,11 +70,11 @@ def _default_language():
 
 
 @pytest.fixture
-def today():
-    """The date in Riyadh at the run's instant: expectations that depend on the date read it here."""
-    from django.utils import timezone
-
-    return timezone.localdate()
+def today(request):
+    """The date in Riyadh at the run's instant (tests/clock.py): expectations that depend on the date
+    read it here. Taken from the instant itself, not from the clock, so it holds whatever a test
+    does to time before asking."""
+    return request.config.absher_clock.astimezone(clock.RIYADH).date()
 
 
 def make_id(prefix: str, serial: int) -> str:

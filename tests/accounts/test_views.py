@@ -103,10 +103,12 @@ def test_bad_input_on_each_field_keeps_what_was_typed(client, person_factory, fi
 
 
 def test_under_age_registration_is_explained_with_the_date(client, person_factory, today):
-    from datetime import date, timedelta
+    from datetime import date
 
-    # About 17 years (never date.replace(year=...), which fails on 29 February).
-    young = person_factory(birth_date=today - timedelta(days=17 * 365), national_id_issued=False)
+    from civil_affairs.demo import years_ago
+
+    # 17 years and a month: clear of both edges (14 years 10 months, 18) on every day of the year.
+    young = person_factory(birth_date=years_ago(today, 17, days=31), national_id_issued=False)
     response = client.post(reverse("accounts:register"), registration_post(young))
     assert response.status_code == 200
     assert "national_id" in response.context["form"].errors

@@ -10,15 +10,20 @@ count is asked for as Paginator would (one query each, as before: never more que
 from django.core.paginator import Page, Paginator
 
 
-def page_of(queryset, per_page: int, number) -> Page:
-    """Paginator(queryset, per_page).get_page(number), its object_list a list already."""
+def page_of(queryset, per_page: int, number, *, row=None) -> Page:
+    """Paginator(queryset, per_page).get_page(number), its object_list a list already: of
+    `row(item)` for each item of the page when `row` is given (plain rows from `.values()`, shaped
+    as the page reads them), else of the items."""
     paginator = Paginator(queryset, per_page)
     if number not in (None, "", "1"):
         page = paginator.get_page(number)
-        page.object_list = list(page.object_list)
-        return page
-    rows = list(queryset[: per_page + 1])
-    if len(rows) <= per_page:
-        # count is a cached_property: setting it is what Paginator would have cached.
-        paginator.count = len(rows)
-    return Page(rows[:per_page], 1, paginator)
+        items = list(page.object_list)
+    else:
+        items = list(queryset[: per_page + 1])
+        if len(items) <= per_page:
+            # count is a cached_property: setting it is what Paginator would have cached.
+            paginator.count = len(items)
+        items = items[:per_page]
+        page = Page(items, 1, paginator)
+    page.object_list = [row(item) for item in items] if row else items
+    return page

@@ -1,6 +1,7 @@
 """Reads of the civil registry for other apps (they never reach into its models' internals)."""
 
 from datetime import date
+from types import SimpleNamespace
 
 from django.conf import settings
 
@@ -39,12 +40,27 @@ def requests_of(user):
 
 
 def request_rows_of(user):
-    """requests_of as plain rows of only the columns "My requests" shows (an iterable of dicts; the
-    view makes them rows): building a model instance for each row, with its description, its
+    """requests_of as plain rows of only the columns "My requests" shows (dicts; request_row shapes one
+    for the page): building a model instance for each row, with its description, its
     request data (JSON, parsed per row) and both related rows whole, was most of the view's time."""
     return requests_of(user).values(
         "reference", "status", "updated_at", "subject",
         "request_type__name_ar", "request_type__name_en", "subject__name_ar", "subject__name_en",
+    )
+
+
+def request_row(values: dict) -> SimpleNamespace:
+    """A row of request_rows_of shaped as the template reads a request (req.request_type|tr:"name",
+    req.subject|tr:"name")."""
+    return SimpleNamespace(
+        reference=values["reference"],
+        status=values["status"],
+        updated_at=values["updated_at"],
+        request_type=SimpleNamespace(name_ar=values["request_type__name_ar"], name_en=values["request_type__name_en"]),
+        subject=(
+            SimpleNamespace(name_ar=values["subject__name_ar"], name_en=values["subject__name_en"])
+            if values["subject"] is not None else None
+        ),
     )
 
 

@@ -2,7 +2,6 @@
 
 import json
 from datetime import date
-from types import SimpleNamespace
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
@@ -51,8 +50,9 @@ REQUESTS_PER_PAGE = 20
 def request_list(request):
     from absher.pagination import page_of
 
-    page = page_of(selectors.request_rows_of(request.user), REQUESTS_PER_PAGE, request.GET.get("page"))
-    requests = [_request_row(values) for values in page.object_list]
+    page = page_of(selectors.request_rows_of(request.user), REQUESTS_PER_PAGE, request.GET.get("page"),
+                   row=selectors.request_row)
+    requests = page.object_list
     _label_statuses(requests, "status")
     return render(request, "civil_affairs/request_list.html", {"requests": requests, "page": page})
 
@@ -99,21 +99,6 @@ def request_new(request, code):
         request, "civil_affairs/request_new.html",
         {"form": form, "request_type": request_type, "requirements": request_type.requirements.all(),
          "person": request.user.person, "explanation_template": behaviour.explanation_template},
-    )
-
-
-def _request_row(values: dict) -> SimpleNamespace:
-    """A row of "My requests" shaped as the template reads a request (req.request_type|tr:"name"),
-    from the few columns it shows."""
-    return SimpleNamespace(
-        reference=values["reference"],
-        status=values["status"],
-        updated_at=values["updated_at"],
-        request_type=SimpleNamespace(name_ar=values["request_type__name_ar"], name_en=values["request_type__name_en"]),
-        subject=(
-            SimpleNamespace(name_ar=values["subject__name_ar"], name_en=values["subject__name_en"])
-            if values["subject"] is not None else None
-        ),
     )
 
 

@@ -9,6 +9,7 @@ them (the views answer 404).
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
@@ -395,6 +396,29 @@ def travel_record_rows(person_ids, *, date_from: date | None = None, date_to: da
     return travel_records(person_ids, date_from=date_from, date_to=date_to).values(
         "on", "holder", "direction", "port", "visa__number"
     )
+
+
+def travel_record_row_maker(people):
+    """A function shaping a row of travel_record_rows as the page reads a record: its holder from
+    `people` (the acting people the page lists; the rows are theirs), the direction and port
+    labelled (each label translated once a page: get_FOO_display translates every choice of the
+    field on each call) and the visa by number."""
+    directions = {value: str(label) for value, label in TravelRecord.Direction.choices}
+    ports = {value: str(label) for value, label in TravelRecord.Port.choices}
+    holders = {acting.person.pk: acting.person for acting in people}
+
+    def row(values: dict) -> SimpleNamespace:
+        return SimpleNamespace(
+            on=values["on"],
+            holder=holders[values["holder"]],
+            direction=values["direction"],
+            port=values["port"],
+            direction_label=directions.get(values["direction"], values["direction"]),
+            port_label=ports.get(values["port"], values["port"]),
+            visa=SimpleNamespace(number=values["visa__number"]) if values["visa__number"] is not None else None,
+        )
+
+    return row
 
 
 def iqama_expiry_of(iqama_number: str) -> date | None:

@@ -5,7 +5,6 @@ not act for does not exist for them (404), whatever the URL says.
 """
 
 import uuid
-from types import SimpleNamespace
 
 from django.contrib import messages
 from django.http import Http404, JsonResponse
@@ -22,7 +21,7 @@ from accounts.decorators import active_account_required
 
 from . import billing, forms, selectors, services, settlement
 from .exceptions import PassportsError, RefundDeclined, ServiceRefused
-from .models import Bill, Receipt, Service, TravelRecord, Visa
+from .models import Bill, Receipt, Service, Visa
 from .payments import get_backend, signing
 from .payments.simulated import DECLINE, PAY
 from .reasons import reason_texts
@@ -281,23 +280,7 @@ def travel_record(request):
         else:
             chosen = []
     page = page_of(selectors.travel_record_rows(chosen, date_from=date_from, date_to=date_to), 25,
-                   request.GET.get("page"))
-    # Each label once a page: get_FOO_display translates every choice of the field on each call.
-    directions = {value: str(label) for value, label in TravelRecord.Direction.choices}
-    ports = {value: str(label) for value, label in TravelRecord.Port.choices}
-    holders = {acting.person.pk: acting.person for acting in people}
-    page.object_list = [
-        SimpleNamespace(
-            on=row["on"],
-            holder=holders[row["holder"]],
-            direction=row["direction"],
-            port=row["port"],
-            direction_label=directions.get(row["direction"], row["direction"]),
-            port_label=ports.get(row["port"], row["port"]),
-            visa=SimpleNamespace(number=row["visa__number"]) if row["visa__number"] is not None else None,
-        )
-        for row in page.object_list
-    ]
+                   request.GET.get("page"), row=selectors.travel_record_row_maker(people))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "passports/travel_record.html", {"form": form, "page": page, "query": query.urlencode(),

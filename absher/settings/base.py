@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "captcha",
+    # Country names in Arabic and English for nationality codes (absher/templatetags/countries.py).
+    "django_countries",
     "csp",
     # /health/live/ and /health/ready/ (absher/health.py), and its `manage.py health_check`.
     "health_check",

@@ -2,7 +2,7 @@ from django.template import Context, Template
 from django.utils import translation
 
 from absher.steps import FLOWS, flow_steps
-from absher.templatetags.countries import country_name
+from absher.templatetags.country_names import country_name
 
 
 def test_steps_before_the_current_are_done_and_after_it_to_come():

@@ -28,7 +28,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "captcha",
-    # Country names in Arabic and English for nationality codes (absher/templatetags/countries.py).
+    # Country names in Arabic and English for nationality codes (absher/templatetags/country_names.py: `{% load country_names %}`).
     "django_countries",
     "csp",
     # /health/live/ and /health/ready/ (absher/health.py), and its `manage.py health_check`.

@@ -1,4 +1,4 @@
-"""`{{ code|country_name }}`: an ISO 3166 code (a nationality) as the country's name in the active
+"""`{% load country_names %}{{ code|country_name }}`: an ISO 3166 code (a nationality) as the country's name in the active
 language, from django-countries' catalogues ("SA" -> "المملكة العربية السعودية" / "Saudi Arabia").
 An unknown code is shown as it is rather than hidden."""
 

@@ -1,16 +1,24 @@
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 
+from . import dashboard
 from .catalogue import service_catalogue
 from .middleware import error_reference, remember_language
 
 
 def home(request):
-    return render(request, "home.html", {"catalogue": service_catalogue()})
+    """The public home with the service catalogue; signed in, the citizen's dashboard above it."""
+    context = {"catalogue": service_catalogue()}
+    if request.user.is_authenticated:
+        language = "ar" if (get_language() or "ar").startswith("ar") else "en"
+        context["dashboard"] = dashboard.dashboard_for(request.user, today=timezone.localdate(), language=language)
+    return render(request, "home.html", context)
 
 
 def contact(request):

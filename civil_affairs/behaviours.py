@@ -56,6 +56,10 @@ class RenewNationalIdRequest(RequestBehaviour):
     def subject(self, *, applicant, data):
         return applicant.person
 
+    def precheck(self, *, applicant, today):
+        # The renewal's rules read the registry alone, never the form: all of them run before it.
+        self.check(applicant=applicant, data={}, today=today)
+
     def check(self, *, applicant, data, today):
         person = applicant.person
         if person is None or not person.is_citizen or not person.national_id_issued:

@@ -23,6 +23,22 @@ class Refusal:
     details: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One thing the applicant may pick before the form (for example one of their sons and
+    daughters), with the refusal that stands in its way, if any: a refused one never reaches
+    the form."""
+
+    value: str
+    label: str
+    refusal: Refusal | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+
 class RequestNotAllowed(Exception):
     def __init__(self, refusal: Refusal):
         super().__init__(refusal.reasons)
@@ -37,6 +53,23 @@ class RequestBehaviour:
     form_class: type[forms.Form] | None = None
     #: Shown before the form (template path) to say who may file and what happens next.
     explanation_template: str = ""
+
+    #: The form field the applicant picks before the form (`choices`), or "" when there is none.
+    choice_field: str = ""
+    #: The page that lists the choices (template path), with `choices` and `request_type`.
+    choice_template: str = ""
+
+    def precheck(self, *, applicant, today: date) -> None:
+        """The checks that need nothing from the form, run before it is shown (and again on
+        submit, by `check`): raise RequestNotAllowed, and the form is never shown."""
+
+    def choices(self, *, applicant, today: date) -> list[Choice]:
+        """What the applicant picks before the form, each with its refusal, if any."""
+        return []
+
+    def check_choice(self, *, applicant, value: str, today: date) -> None:
+        """The checks a picked value faces before the form (the same as on submit)."""
+        self.check(applicant=applicant, data={self.choice_field: value}, today=today)
 
     def subject(self, *, applicant, data: dict):
         """The registry person the request is about, if any (from the cleaned form data)."""

@@ -214,6 +214,8 @@ class RequestStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     CLOSED = "closed", _("Closed")
+    #: Withdrawn by the citizen before a decision (civil_affairs.services.request_withdraw): final.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ServiceRequest(models.Model):

@@ -130,6 +130,8 @@ def request_transition(*, request: ServiceRequest, to_status: str, actor, note: 
         )
         if not statuses.can_move(request.status, to_status):
             raise TransitionNotAllowed(request.status, to_status)
+        if to_status in statuses.BY_APPLICANT_ONLY and getattr(actor, "pk", None) != request.applicant_id:
+            raise TransitionNotAllowed(request.status, to_status)
         if to_status == RequestStatus.REJECTED and not note.strip():
             raise ReasonRequired()
         if to_status == RequestStatus.APPROVED:
@@ -138,7 +140,8 @@ def request_transition(*, request: ServiceRequest, to_status: str, actor, note: 
         request.status = to_status
         if to_status == RequestStatus.IN_REVIEW and request.assigned_to_id is None and getattr(actor, "is_staff", False):
             request.assigned_to = actor
-        if to_status in statuses.FINAL:
+        if to_status in statuses.FINAL and to_status != RequestStatus.WITHDRAWN:
+            # A withdrawal ends the request but decides nothing: no decision time, no reason.
             request.decided_at = timezone.now()
             request.decision_reason = note
         request.save()
@@ -192,9 +195,10 @@ def request_ask_citizen(*, request: ServiceRequest, actor, body: str, files=(), 
 
 
 def request_withdraw(*, request: ServiceRequest, applicant, client_address: str = "") -> ServiceRequest:
+    """The applicant withdraws an open request: it becomes "withdrawn", a final status no one
+    moves out of (statuses.TRANSITIONS); only the applicant may do it."""
     return request_transition(
-        request=request, to_status=RequestStatus.CLOSED, actor=applicant, note="withdrawn by the applicant",
-        client_address=client_address,
+        request=request, to_status=RequestStatus.WITHDRAWN, actor=applicant, client_address=client_address,
     )
 
 

@@ -66,3 +66,28 @@ def dependent_requests_of(user, *, dependent_ids):
     return registry.requests_of(user).filter(
         Q(subject_id__in=list(dependent_ids)) | Q(request_type__code=ADD_DEPENDENT)
     )
+
+
+def children_of(person: Person) -> list[Person]:
+    """The person's sons and daughters in the civil registry, eldest first, with what
+    `candidate_facts` reads (one query)."""
+    return list(
+        Person.objects.filter(Q(father=person) | Q(mother=person))
+        .exclude(pk=person.pk)
+        .select_related("father", "mother", "account")
+        .order_by("birth_date", "national_id")
+    )
+
+
+def already_added_ids(people) -> set[int]:
+    """Which of these people were added as a dependent (to anyone): one query."""
+    return set(GuardianLink.objects.filter(dependent__in=[p.pk for p in people]).values_list("dependent_id", flat=True))
+
+
+def add_requests_open_ids(people) -> set[int]:
+    """Which of these people have an add-dependent request still being processed, by anyone: one query."""
+    return set(
+        ServiceRequest.objects.filter(
+            subject__in=[p.pk for p in people], request_type__code=ADD_DEPENDENT, status__in=OPEN
+        ).values_list("subject_id", flat=True)
+    )

@@ -51,3 +51,23 @@ def dual_date(day):
         hijri = hijri_date(day)
         return f"{gregorian} ({hijri})" if hijri else gregorian
     return _dual(day, get_language())
+
+
+@register.filter
+def dual_datetime(moment):
+    """`{{ event.at|dual_datetime }}`: an instant in Riyadh's local time (the portal's TIME_ZONE),
+    its date in both calendars and then the time: "30 November 2026 (19 Jumada al-Ula 1448 AH), 14:05".
+    The date is the local one: 22:30 UTC is already the next day in Riyadh."""
+    if not moment:
+        return ""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if not isinstance(moment, datetime):
+        return dual_date(moment)
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    # Translators: a date in both calendars, then the time of day (24-hour clock, Riyadh time).
+    return gettext("%(date)s, %(time)s") % {
+        "date": _dual(local.date(), get_language()), "time": formats.time_format(local, "TIME_FORMAT"),
+    }

@@ -1,7 +1,7 @@
 """A father adds his daughter as a dependent in a real browser, in Arabic, and staff approve it.
 
-The father is refused first for a son who is still too young (a page that explains why, with
-the date in both calendars, and no request filed), then files the request for his daughter with
+The father sees his son refused before any form (the list of his children says why, with the
+date in both calendars, and no request is filed), then files the request for his daughter with
 a photo; a superuser takes and approves it in the staff queue; the daughter then appears on the
 father's "My dependents" page. Selectors are ids, names and reversed URLs, never translated text.
 """
@@ -175,17 +175,17 @@ def test_father_adds_daughter_and_staff_approve(
     screenshot(page, LANG, "request-types")
 
     click_to(page, f'main a[href="{new_request}"]', new_request)
-    expect(page.locator("#id_dependent_national_id")).to_be_visible()
-    expect(page.locator("#id_files")).to_be_attached()
+    # The son and the daughter as the registry records them, before any form (issue 11).
+    expect(page.locator("li.dependent-choice")).to_have_count(2)
+    expect(page.locator("#id_description")).to_have_count(0)
     screenshot(page, LANG, "new-request")
 
     # --- the son is two months and some days short of 14 years 10 months: refused ---------
-    page.locator("#id_dependent_national_id").fill(son.national_id)
-    page.locator("#id_description").fill("أرجو إضافة ابني عمر تابعًا في حسابي.")
-    submit(page)
-    refusal = page.locator("ul.refusal-reasons li")
+    son_card = page.locator(f"#choice-{son.national_id}")
+    refusal = son_card.locator("ul.refusal-reasons li")
     expect(refusal).to_have_count(1)
     expect(refusal).to_be_visible()
+    expect(son_card.locator("a.choose")).to_have_count(0)
     shown = refusal.inner_text().translate(ASCII_DIGITS)
     eligible_from = family["today"] + timedelta(days=20)
     hijri = ages.to_hijri(eligible_from)
@@ -195,10 +195,11 @@ def test_father_adds_daughter_and_staff_approve(
     expect_arabic(page)
     screenshot(page, LANG, "refused-too-young")
 
-    # --- back to the form: the daughter, a description and her photo ---------------------
-    click_to(page, f'main a[href="{type_list}"]', type_list)
-    click_to(page, f'main a[href="{new_request}"]', new_request)
-    page.locator("#id_dependent_national_id").fill(daughter.national_id)
+    # --- the daughter: the form, a description and her photo ------------------------------
+    page.locator(f"#choice-{daughter.national_id} a.choose").click()
+    page.wait_for_url(f"**dependent_national_id={daughter.national_id}")
+    expect(page.locator("#id_files")).to_be_attached()
+    expect(page.locator("input[type=hidden][name=dependent_national_id]")).to_have_value(daughter.national_id)
     page.locator("#id_description").fill("أرجو إضافة ابنتي سلمى تابعةً في حسابي. مرفق صورتها.")
     page.set_input_files("#id_files", str(photo))
     screenshot(page, LANG, "new-request-filled")

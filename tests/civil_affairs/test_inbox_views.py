@@ -231,7 +231,7 @@ def test_the_civil_affairs_page_lists_unread_notices_and_the_request_page_reads_
     page = client.get(reverse("civil_affairs:home")).content.decode()
     for request in (first, second):
         assert f'href="{reverse("civil_affairs:request-detail", args=[request.reference])}"' in page
-    assert f"{first.reference}</a>: In review" in page and f"{second.reference}</a>: Submitted" in page
+    assert f"{first.reference}</bdi></a>: In review" in page and f"{second.reference}</bdi></a>: Submitted" in page
     client.get(reverse("civil_affairs:request-detail", args=[first.reference]))  # reading the request reads its notices
     assert not Notice.objects.filter(user=citizen, subject_id=first.pk, read_at=None).exists()
     assert Notice.objects.filter(user=citizen, subject_id=second.pk, read_at=None).count() == 1

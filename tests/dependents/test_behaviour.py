@@ -224,6 +224,7 @@ def test_added_before_to_anyone(behaviour, family):
         (RequestStatus.WAITING_CITIZEN, True),
         (RequestStatus.REJECTED, False),
         (RequestStatus.CLOSED, False),
+        (RequestStatus.WITHDRAWN, False),
     ],
 )
 def test_one_open_request_per_child(behaviour, family, status, refused):

@@ -22,6 +22,7 @@ RUN DJANGO_SETTINGS_MODULE=absher.settings.production \
     OTP_HMAC_KEY=build-only \
     FINGERPRINT_KEY=build-only \
     NOTIFY_ENCRYPTION_KEY=build-only \
+    DOCUMENT_SIGNING_KEY=build-only \
     PAYMENT_NOTIFICATION_KEY=build-only \
     DJANGO_ALLOWED_HOSTS=localhost \
     DATABASE_URL=postgres://build@localhost/build \

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("biometrics.urls")),
     path("captcha/", include("captcha.urls")),
     path("notifications/", include("absher.notifications.urls")),
+    path("verify/", include("absher.verification.urls")),
     path("staff/", admin.site.urls),
     # For the operators' machines: the probes (absher/health.py) and the metrics (absher/metrics.py,
     # answered only to METRICS_ALLOWED_IPS or METRICS_TOKEN, a 404 to anyone else).

@@ -2,7 +2,7 @@ from django.urls import path
 
 from absher import converters  # noqa: F401  (registers the identifiers' shapes)
 
-from . import views
+from . import receipt_views, views
 
 app_name = "passports"
 
@@ -31,5 +31,6 @@ urlpatterns = [
     path("bills/<bill:number>/return/", views.payment_return, name="payment-return"),
     path("bills/<bill:number>/complete/", views.bill_complete, name="bill-complete"),
     path("bills/<bill:number>/refund/", views.bill_refund, name="bill-refund"),
-    path("receipts/<receipt:reference>/", views.receipt_detail, name="receipt-detail"),
+    path("receipts/<receipt:reference>/", receipt_views.receipt_detail, name="receipt-detail"),
+    path("receipts/<receipt:reference>/pdf/", receipt_views.receipt_pdf, name="receipt-pdf"),
 ]

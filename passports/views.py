@@ -437,14 +437,6 @@ def bill_refund(request, number):
     return redirect("passports:bill-detail", number=bill.number)
 
 
-@active_account_required
-def receipt_detail(request, reference):
-    receipt = selectors.receipt_of(request.user, reference, today=_today())
-    if receipt is None:
-        raise Http404
-    return render(request, "passports/receipt_detail.html", {"receipt": receipt, "today": _today()})
-
-
 # --- the public iqama validity inquiry -----------------------------------------------------
 
 

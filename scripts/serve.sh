@@ -61,6 +61,7 @@ values = {
     "OTP_HMAC_KEY": secrets.token_urlsafe(32),
     "FINGERPRINT_KEY": Fernet.generate_key().decode(),
     "NOTIFY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    "DOCUMENT_SIGNING_KEY": Fernet.generate_key().decode(),  # 32 random bytes in base64, as Ed25519 wants
     "PAYMENT_NOTIFICATION_KEY": secrets.token_urlsafe(48),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "TRUSTED_PROXY_COUNT": "0",  # clients reach gunicorn directly on the loopback

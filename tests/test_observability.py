@@ -171,7 +171,7 @@ print(json.dumps(out))
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x" * 60, "OTP_HMAC_KEY": "k", "DJANGO_ALLOWED_HOSTS": "absher.example",
     "DATABASE_URL": "postgres://u@127.0.0.1:1/x", "FINGERPRINT_KEY": "k", "PAYMENT_NOTIFICATION_KEY": "k",
-    "NOTIFY_ENCRYPTION_KEY": "k", "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    "NOTIFY_ENCRYPTION_KEY": "k", "DOCUMENT_SIGNING_KEY": "k", "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
 }
 DSN = "https://public@sentry.invalid/1"
 

@@ -301,6 +301,10 @@ OTP_MAX_PER_ADDRESS_HOUR = 20
 # The key of the codes' HMAC; production sets its own, else it is derived from SECRET_KEY.
 OTP_HMAC_KEY = env("OTP_HMAC_KEY", default="")
 
+# The Ed25519 key that signs the QR codes of receipts and decisions (absher/verification/signing.py): 32
+# bytes in base64; production sets its own, else it is derived from SECRET_KEY.
+DOCUMENT_SIGNING_KEY = env("DOCUMENT_SIGNING_KEY", default="")
+
 # Failed sign-ins (accounts/lockout.py): ASVS 2.2.1, NIST 800-63B 5.2.2.
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_LOCKOUT_BASE = timedelta(minutes=15)

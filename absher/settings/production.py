@@ -18,6 +18,8 @@ MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.ClamdSc
 FINGERPRINT_KEY = env("FINGERPRINT_KEY")
 PAYMENT_NOTIFICATION_KEY = env("PAYMENT_NOTIFICATION_KEY")
 NOTIFY_ENCRYPTION_KEY = env("NOTIFY_ENCRYPTION_KEY")
+# Signs the QR codes of receipts and decisions (32 bytes, base64): no default, the portal refuses to start.
+DOCUMENT_SIGNING_KEY = env("DOCUMENT_SIGNING_KEY")
 # Outside effects leave through the workers: a broker is required (the cache's Redis by default; better a
 # database of its own with maxmemory-policy noeviction, so that no queued message is ever evicted).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or environ.Env.NOTSET)

@@ -28,6 +28,7 @@ CAPTCHA_TEST_MODE = True
 FINGERPRINT_READER = "biometrics.readers.simulated.SimulatedReader"
 FINGERPRINT_SIMULATOR_ALLOWED = True
 OTP_HMAC_KEY = "test-otp-key"
+DOCUMENT_SIGNING_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="  # a test key (bytes 0..31)
 LANGUAGE_COOKIE_SECURE = False
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -79,6 +79,7 @@ ARGUMENTS = {
     "passports:bill-complete": ("number", "bill"),
     "passports:bill-refund": ("number", "bill"),
     "passports:receipt-detail": ("reference", "receipt"),
+    "passports:receipt-pdf": ("reference", "receipt"),
 }
 
 

@@ -92,6 +92,10 @@ with open(path, "w", encoding="utf-8") as out:
     out.writelines(lines)
 PY
   umask "$old_umask"
+elif ! grep -q '^DOCUMENT_SIGNING_KEY=.' "$env_file"; then
+  # An env file made before the signed documents (issue 11): a key of its own, added once.
+  echo "serve: adding a fresh DOCUMENT_SIGNING_KEY to ${env_file}"
+  echo "DOCUMENT_SIGNING_KEY=$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" >> "$env_file"
 fi
 
 # NAME=value lines, taken literally (never evaluated by the shell); the environment wins.

@@ -12,8 +12,10 @@ from django.utils.translation import ngettext
 from absher.forms import DigitsField
 from civil_affairs.identity import RESIDENT, validate_id_number
 
+from . import dates
 from .models import Passport, TravelPermit, Visa
 from .rules import passport as passport_rules
+from .rules import passport_delivery
 from .rules import visas as visa_rules
 
 OFFICES = [
@@ -64,14 +66,14 @@ class PassportForm(ServiceForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("delivery") == Passport.Delivery.COLLECTION and not data.get("office"):
+        if data.get("delivery") and passport_delivery.office_problem(data["delivery"], data.get("office", "")):
             self.add_error("office", ValidationError(_("Choose the office to collect the passport from."), code="office_required"))
         return data
 
     def params(self):
         data = self.cleaned_data
-        office = data["office"] if data["delivery"] == Passport.Delivery.COLLECTION else ""
-        return {"years": data["years"], "delivery": data["delivery"], "office": office}
+        return {"years": data["years"], "delivery": data["delivery"],
+                "office": passport_delivery.office_kept(data["delivery"], data["office"])}
 
 
 class IqamaForm(ServiceForm):
@@ -167,12 +169,37 @@ class VisaInquiryForm(forms.Form):
                                          "min_length": _("A visa number has 10 digits.")})
 
 
+class EitherCalendarDateField(forms.CharField):
+    """A date typed in the Gregorian or the Hijri calendar: the year tells which (passports.dates)."""
+
+    default_error_messages = {
+        "invalid": _("Enter a date as year-month-day, Gregorian (2027-01-31) or Hijri (1448-08-22)."),
+        "hijri_out_of_range": _("The year is neither a Gregorian year nor a Hijri year from 1343 to 1500."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "spellcheck": "false",
+                                                           "placeholder": "YYYY-MM-DD", "maxlength": "12",
+                                                           "class": "date-either"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            day, _calendar = dates.parse_either(text)
+        except dates.DateNotUnderstood as exc:
+            raise ValidationError(self.error_messages[exc.code], code=exc.code) from None
+        return day
+
+
 class TravelRecordFilterForm(forms.Form):
     person = forms.ChoiceField(label=_("Traveller"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT,
-                                error_messages={"invalid": _("Enter a date such as 2027-01-31.")})
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT,
-                              error_messages={"invalid": _("Enter a date such as 2027-01-31.")})
+    date_from = EitherCalendarDateField(label=_("From"), required=False,
+                                        help_text=_("Gregorian or Hijri, year-month-day: 2027-01-31 or 1448-08-22."))
+    date_to = EitherCalendarDateField(label=_("To"), required=False,
+                                      help_text=_("Gregorian or Hijri, year-month-day: 2027-01-31 or 1448-08-22."))
 
     def __init__(self, *args, people=(), language="ar", **kwargs):
         super().__init__(*args, **kwargs)

@@ -79,3 +79,30 @@ def reason_texts(decision) -> list[str]:
             continue
         out.append(texts.get(code, code))
     return out
+
+
+#: The way forward a reason offers on the portal itself (the other reasons' texts say what to do).
+PAY_FINES = "pay_fines"
+RENEW_IQAMA = "renew_iqama"
+RENEW_PASSPORT = "renew_passport"
+WAYS_FORWARD = {
+    passport.UNPAID_FINES: PAY_FINES,  # the same code in the iqama and visa rules
+    visas.IQAMA_EXPIRED: RENEW_IQAMA,
+    visas.IQAMA_DOES_NOT_COVER: RENEW_IQAMA,
+    travel_permit.NO_VALID_PASSPORT: RENEW_PASSPORT,
+}
+
+
+def ways_forward(decision, *, citizen: bool) -> list[str]:
+    """The portal's own ways forward for a decision's reasons, each once, in the reasons' order.
+    A resident's passport is their country's: the portal cannot renew it (the text says so)."""
+    out = []
+    for code in decision.reasons:
+        way = WAYS_FORWARD.get(code)
+        if way == RENEW_PASSPORT and not citizen:
+            continue
+        if way == RENEW_IQAMA and citizen:
+            continue
+        if way and way not in out:
+            out.append(way)
+    return out

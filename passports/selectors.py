@@ -6,6 +6,9 @@ the rule of passports.rules.authority. A person the user may not act for does no
 them (the views answer 404).
 """
 
+import contextvars
+import functools
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -33,6 +36,41 @@ from .rules import authority, iqama, travel_permit, visas
 from .rules import passport as passport_rules
 
 SAUDI_ARABIA = "SA"
+
+# --- facts read once per page ------------------------------------------------------------------
+# A person's page asks the rules of several services (each with several answers) before any form:
+# inside `facts_once()` each fact below is read from the database once for that page, whatever the
+# number of services and answers. Outside it (every write, every submission) facts are read fresh.
+_FACTS = contextvars.ContextVar("passports_facts", default=None)
+
+
+@contextmanager
+def facts_once():
+    if _FACTS.get() is not None:  # already inside one: the outer one keeps the facts
+        yield
+        return
+    token = _FACTS.set({})
+    try:
+        yield
+    finally:
+        _FACTS.reset(token)
+
+
+def _key(value):
+    return ("pk", type(value).__name__, value.pk) if hasattr(value, "pk") else value
+
+
+def _once(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        memo = _FACTS.get()
+        if memo is None:
+            return function(*args, **kwargs)
+        key = (function.__name__, tuple(_key(arg) for arg in args), tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = function(*args, **kwargs)
+        return memo[key]
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -114,6 +152,7 @@ def acting_person(user, national_id: str, *, today: date, queryset_hook=None) ->
     return next((row for row in _acting(rows, user.person_id, today) if row.person.national_id == national_id), None)
 
 
+@_once
 def relation_for(user, holder: Person, *, today: date) -> str | None:
     found = acting_person(user, holder.national_id, today=today)
     return found.relation if found else None
@@ -149,6 +188,7 @@ def accounts_acting_for(person: Person, *, today: date):
 # --- the fee table -------------------------------------------------------------------------
 
 
+@_once
 def fee_table() -> dict[str, Decimal]:
     return dict(Fee.objects.values_list("code", "amount"))
 
@@ -160,6 +200,7 @@ def fees_for_display():
 # --- documents and records of one person ---------------------------------------------------
 
 
+@_once
 def valid_passport(person: Person, *, today: date | None = None) -> Passport | None:
     """The passport the person travels on: Saudi for a citizen, the latest valid foreign one for a resident."""
     passports = Passport.objects.filter(holder=person, status=Passport.Status.VALID)
@@ -168,6 +209,7 @@ def valid_passport(person: Person, *, today: date | None = None) -> Passport | N
     return passports.order_by("-expires_on").first()
 
 
+@_once
 def has_unpaid_fines(person: Person) -> bool:
     return Fine.objects.filter(person=person, paid_at__isnull=True).exists()
 
@@ -182,15 +224,18 @@ def visa_travelled_on(visa: Visa) -> date | None:
     return first.on if first else None
 
 
+@_once
 def is_abroad(person: Person) -> bool:
     last = last_crossing(person)
     return last is not None and last.direction == TravelRecord.Direction.EXIT
 
 
+@_once
 def active_report(person: Person) -> AbscondingReport | None:
     return AbscondingReport.objects.filter(worker=person, status=AbscondingReport.Status.ACTIVE).first()
 
 
+@_once
 def open_visa(person: Person, *, today: date) -> Visa | None:
     for visa in Visa.objects.filter(holder=person).exclude(status=Visa.Status.CANCELLED):
         if visas.is_open(visa.facts(), today):
@@ -198,16 +243,19 @@ def open_visa(person: Person, *, today: date) -> Visa | None:
     return None
 
 
+@_once
 def iqama_record(person: Person):
     from .models import IqamaRecord
 
     return IqamaRecord.objects.filter(holder=person).select_related("sponsor").first()
 
 
+@_once
 def fingerprint_on_file(person: Person) -> bool:
     return Person.objects.filter(pk=person.pk, fingerprint_reference__isnull=False).exists()
 
 
+@_once
 def passport_holder(person: Person) -> passport_rules.PassportHolder:
     return passport_rules.PassportHolder(
         citizen=person.is_citizen,
@@ -218,6 +266,7 @@ def passport_holder(person: Person) -> passport_rules.PassportHolder:
     )
 
 
+@_once
 def iqama_holder(person: Person) -> iqama.IqamaHolder:
     return iqama.IqamaHolder(
         resident=person.is_resident,
@@ -228,6 +277,7 @@ def iqama_holder(person: Person) -> iqama.IqamaHolder:
     )
 
 
+@_once
 def iqama_state(person: Person, *, today: date) -> iqama.IqamaState:
     record = iqama_record(person)
     passport = valid_passport(person)
@@ -241,6 +291,7 @@ def iqama_state(person: Person, *, today: date) -> iqama.IqamaState:
     )
 
 
+@_once
 def traveller(person: Person, *, today: date) -> visas.Traveller:
     passport = valid_passport(person)
     return visas.Traveller(
@@ -257,12 +308,14 @@ def traveller(person: Person, *, today: date) -> visas.Traveller:
     )
 
 
+@_once
 def active_permit(person: Person, *, today: date) -> TravelPermit | None:
     for permit in TravelPermit.objects.filter(holder=person, status=TravelPermit.Status.ACTIVE, valid_until__gte=today):
         return permit
     return None
 
 
+@_once
 def child_facts(person: Person, *, today: date) -> travel_permit.Child:
     passport = valid_passport(person)
     return travel_permit.Child(
@@ -275,6 +328,7 @@ def child_facts(person: Person, *, today: date) -> travel_permit.Child:
     )
 
 
+@_once
 def worker_facts(person: Person, *, today: date) -> absconding_rules.Worker:
     visas_held = list(Visa.objects.filter(holder=person).exclude(status=Visa.Status.CANCELLED))
     final_exit = any(
@@ -428,3 +482,9 @@ def iqama_expiry_of(iqama_number: str) -> date | None:
         .values_list("iqama_expiry", flat=True)
         .first()
     )
+
+
+@_once
+def unpaid_fines_of(person: Person) -> list[Fine]:
+    """The person's unpaid fines, oldest first (what stands in the way of their services)."""
+    return list(Fine.objects.filter(person=person, paid_at__isnull=True).order_by("issued_on", "id")[:20])

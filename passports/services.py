@@ -36,7 +36,7 @@ from .models import (
     TravelRecord,
     Visa,
 )
-from .rules import Decision, fines, iqama, travel_permit, visas
+from .rules import Decision, fines, iqama, standing_refusal, travel_permit, visas
 from .rules import absconding as absconding_rules
 from .rules import passport as passport_rules
 
@@ -320,6 +320,44 @@ def service_decide(*, service: str, actor, holder: Person, params: dict, today: 
     today = today or timezone.localdate()
     relation = _relation(actor, holder, today)
     return SPECS[service].decide(holder=holder, relation=relation, params=params, today=today, fees=selectors.fee_table())
+
+
+def _precheck_options(service: str, today: date) -> list[dict] | None:
+    """The answers of the service's form that together are its least demanding ones (None: no precheck).
+
+    Every reason of these rules either does not depend on the answers or grows stricter with them:
+    a longer visa needs a longer iqama, a later permit end a longer passport. So a reason every one
+    of these answers meets stands in the way of every answer the form offers.
+    """
+    options = {
+        Service.PASSPORT: [{"years": years} for years in passport_rules.VALIDITIES],
+        Service.IQAMA: [{"years": years} for years in iqama.YEARS],
+        Service.EXIT_REENTRY: [{"kind": kind, "months": min(visas.MONTHS)} for kind in visas.EXIT_REENTRY_KINDS],
+        Service.FINAL_EXIT: [{}],
+        Service.TRAVEL_PERMIT: [{"destination": TravelPermit.Destination.ALL,
+                                 "valid_until": (today + timedelta(days=1)).isoformat()}],
+        Service.ABSCONDING_REPORT: [{"last_seen_on": today.isoformat()}],
+    }
+    return options.get(service)
+
+
+def service_precheck(*, service: str, actor, holder: Person, today: date | None = None) -> Decision:
+    """What refuses the service before its form is filled: the rule's reasons that stand whatever
+    the answers (passports.rules.standing_refusal). Allowed here does not promise the submission:
+    the rule is asked again, with the answers, by `service_order`."""
+    today = today or timezone.localdate()
+    options = _precheck_options(service, today)
+    if options is None:
+        return Decision(reasons=())
+    with selectors.facts_once():
+        try:
+            relation = _relation(actor, holder, today)
+        except ServiceRefused as exc:
+            return exc.decision
+        fees = selectors.fee_table()
+        spec = SPECS[service]
+        return standing_refusal([spec.decide(holder=holder, relation=relation, params=params, today=today, fees=fees)
+                                 for params in options])
 
 
 def service_order(*, service: str, actor, holder: Person, params: dict, submission_key, today: date | None = None,

@@ -9,9 +9,12 @@ import uuid
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,12 +22,12 @@ from absher.pagination import page_of
 from absher.request_info import client_address
 from accounts.decorators import active_account_required
 
-from . import billing, forms, selectors, services, settlement
+from . import billing, forms, returns, selectors, services, settlement
 from .exceptions import PassportsError, RefundDeclined, ServiceRefused
 from .models import Bill, Receipt, Service, Visa
 from .payments import get_backend, signing
 from .payments.simulated import DECLINE, PAY
-from .reasons import reason_texts
+from .reasons import PAY_FINES, RENEW_IQAMA, RENEW_PASSPORT, reason_texts, ways_forward
 from .rules import authority
 
 
@@ -43,11 +46,27 @@ def _acting_or_404(request, national_id, *, hook=None) -> selectors.Acting:
     return acting
 
 
-def _refusal(request, *, title, decision, person=None, back=None):
+#: The services that cost money: their pages show the steps application, bill, payment, receipt.
+PAID_SERVICES = {Service.PASSPORT, Service.IQAMA, Service.EXIT_REENTRY, Service.FINAL_EXIT, Service.VISA_EXTENSION}
+
+
+def _ways(decision, person, *, return_to=None) -> dict:
+    """What the citizen can do about a refusal on the portal itself: pay the fines (and come back to
+    `return_to`), renew the iqama or the passport first."""
+    ways = ways_forward(decision, citizen=person.is_citizen) if person is not None else []
+    return {
+        "fines": selectors.unpaid_fines_of(person) if PAY_FINES in ways else [],
+        "renew_iqama": reverse("passports:iqama-apply", args=[person.national_id]) if RENEW_IQAMA in ways else "",
+        "renew_passport": reverse("passports:passport-apply", args=[person.national_id]) if RENEW_PASSPORT in ways else "",
+        "return_to": return_to or "",
+    }
+
+
+def _refusal(request, *, title, decision, person=None, back=None, return_to=None, before_form=False):
     """Ineligibility is a page that explains why and what to do, not a red field."""
     return render(request, "passports/refusal.html", {
         "title": title, "reasons": reason_texts(decision), "allowed_from": decision.allowed_from, "person": person,
-        "back": back,
+        "back": back, "ways": _ways(decision, person, return_to=return_to), "before_form": before_form,
     })
 
 
@@ -64,6 +83,12 @@ def _service_page(request, national_id, *, service, form_class, template, title,
     """The common shape of a service page: the person, the form, the rule on submission, a bill or a receipt."""
     acting = acting or _acting_or_404(request, national_id)
     person = acting.person
+    back = redirect("passports:person-detail", national_id=person.national_id).url
+    # What refuses the service whatever the answers is said before the form, with the way forward.
+    standing = services.service_precheck(service=service, actor=request.user, holder=person, today=_today())
+    if not standing.allowed:
+        return _refusal(request, title=title, decision=standing, person=person, back=back, return_to=request.path,
+                        before_form=True)
     form = form_class(request.POST or None, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
@@ -72,15 +97,15 @@ def _service_page(request, national_id, *, service, form_class, template, title,
                 submission_key=form.cleaned_data["submission_key"], client_address=client_address(request),
             )
         except ServiceRefused as exc:
-            return _refusal(request, title=title, decision=exc.decision, person=person,
-                            back=redirect("passports:person-detail", national_id=person.national_id).url)
+            return _refusal(request, title=title, decision=exc.decision, person=person, back=back,
+                            return_to=request.path)
         except PassportsError as exc:
             form.add_error(None, exc.message())
         else:
             return _ordered(request, result)
     return render(request, template, {
         "form": form, "person": person, "relation": acting.relation, "title": title, "today": _today(),
-        "fees": selectors.fees_for_display(), **(context or {}),
+        "fees": selectors.fees_for_display(), "paid_service": service in PAID_SERVICES, **(context or {}),
     })
 
 
@@ -119,7 +144,53 @@ def person_detail(request, national_id):
         "passports": documents["passports"], "permits": documents["permits"], "fines": documents["fines"],
         "is_self": acting.relation == authority.SELF, "is_child": acting.relation == authority.CHILD,
         "is_worker": acting.relation == authority.WORKER,
+        "services": _person_services(request, acting, today),
+        # The reference inside a translated sentence: isolated left to right, never broken.
+        "report_reference": format_html('<bdi dir="ltr" class="nowrap">{}</bdi>', report.reference) if report else "",
     })
+
+
+#: The services a person's page offers: (service, URL name, title, button style, who sees it).
+PERSON_SERVICES = (
+    (Service.PASSPORT, "passports:passport-apply", _lazy("Issue or renew a passport"), "primary", "citizen"),
+    (Service.TRAVEL_PERMIT, "passports:travel-permit-apply", _lazy("Issue a travel permit"), "outline-primary", "citizen_child"),
+    (Service.IQAMA, "passports:iqama-apply", _lazy("Issue or renew the iqama"), "primary", "resident_other"),
+    (Service.EXIT_REENTRY, "passports:exit-reentry-apply", _lazy("Issue an exit/re-entry visa"), "primary", "resident_other"),
+    (Service.FINAL_EXIT, "passports:final-exit-apply", _lazy("Issue a final exit visa"), "outline-primary", "resident_other"),
+    (Service.ABSCONDING_REPORT, "passports:absconding-report", _lazy("Report absence from work"), "outline-danger",
+     "resident_worker"),
+)
+
+
+def _offered(audience: str, person, relation: str) -> bool:
+    if audience == "citizen":
+        return person.is_citizen
+    if audience == "citizen_child":
+        return person.is_citizen and relation == authority.CHILD
+    if audience == "resident_other":
+        return not person.is_citizen and relation != authority.SELF
+    return not person.is_citizen and relation == authority.WORKER
+
+
+def _person_services(request, acting, today) -> list[dict]:
+    """The person's services, each with what refuses it before its form (and the way forward)."""
+    person = acting.person
+    out = []
+    with selectors.facts_once():  # one read of each fact for all the services of the page
+        for row in PERSON_SERVICES:
+            item = _person_service(request, person, acting.relation, today, *row)
+            if item is not None:
+                out.append(item)
+    return out
+
+
+def _person_service(request, person, relation, today, service, url_name, title, style, audience):
+    if not _offered(audience, person, relation):
+        return None
+    url = reverse(url_name, args=[person.national_id])
+    standing = services.service_precheck(service=service, actor=request.user, holder=person, today=today)
+    return {"service": service, "title": title, "url": url, "style": style, "allowed": standing.allowed,
+            "reasons": reason_texts(standing), "ways": _ways(standing, person, return_to=url)}
 
 
 # --- services ------------------------------------------------------------------------------
@@ -258,6 +329,10 @@ def fine_pay(request, reference):
     except ServiceRefused as exc:
         return _refusal(request, title=_("Pay a fine"), decision=exc.decision, person=acting.person,
                         back=redirect("passports:person-detail", national_id=acting.person.national_id).url)
+    # Paying a fine that stood in the way of a service: once paid, back to that service's page.
+    return_to = returns.safe_return_path(request.POST.get("next"), host=request.get_host(), secure=request.is_secure())
+    if return_to and isinstance(result, Bill):
+        returns.remember(request.session, bill_number=result.number, path=return_to)
     return _ordered(request, result)
 
 
@@ -375,6 +450,11 @@ def payment_return(request, number):
 
 
 def _done(request, receipt):
+    return_to = returns.take(request.session, bill_number=receipt.bill.number) if receipt.bill_id else None
+    if return_to:
+        messages.success(request, _("Paid. Your receipt number is %(reference)s. You can now continue where you left off.")
+                         % {"reference": receipt.reference})
+        return redirect(return_to)
     messages.success(request, _("Paid and done. Your receipt number is %(reference)s.") % {"reference": receipt.reference})
     return redirect("passports:receipt-detail", reference=receipt.reference)
 

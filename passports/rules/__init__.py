@@ -56,3 +56,21 @@ def add_months(day: date, months: int) -> date:
 
 def add_years(day: date, years: int) -> date:
     return add_months(day, 12 * years)
+
+
+def standing_refusal(decisions) -> Decision:
+    """What stands in the way whatever the form's answers: the reasons shared by the decisions of
+    every answer the form offers (or of the least demanding ones), in the rule's order.
+
+    A service whose standing refusal is not allowed is refused before its form is shown (GOV.UK:
+    ineligibility is a page that explains why, before the user fills anything); the reasons that
+    depend on the answers are still checked on submission, by the same rule.
+    """
+    decisions = list(decisions)
+    if not decisions:
+        return Decision(reasons=())
+    first = decisions[0]
+    common = tuple(code for code in first.reasons if all(code in other.reasons for other in decisions[1:]))
+    # When waiting is all that stands in the way of some answer: the first day that answer is allowed.
+    waits = [other.allowed_from for other in decisions if other.reasons == common and other.allowed_from]
+    return Decision(reasons=common, allowed_from=min(waits) if waits else None)

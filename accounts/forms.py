@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from absher.forms import DigitsField
@@ -29,6 +30,16 @@ class CodeForm(forms.Form):
         if len(code) != settings.OTP_LENGTH or not code.isdigit():
             raise ValidationError(_("The code has %(n)d digits.") % {"n": settings.OTP_LENGTH}, code="code_format")
         return code
+
+
+def page_language() -> str:
+    """The page's language as one of LANGUAGES ("en-us" -> "en"); the portal's default otherwise."""
+    codes = [code for code, _label in settings.LANGUAGES]
+    active = (get_language() or settings.LANGUAGE_CODE).lower()
+    for code in codes:
+        if active == code or active.startswith(f"{code}-"):
+            return code
+    return settings.LANGUAGE_CODE
 
 
 def _id_field():
@@ -146,7 +157,6 @@ class RegistrationForm(PasswordPairMixin, forms.Form):
     language = forms.ChoiceField(
         label=_("Preferred language"),
         choices=settings.LANGUAGES,
-        initial="ar",
         widget=forms.RadioSelect,
         help_text=_("The language of your SMS messages and of the portal."),
     )
@@ -159,6 +169,8 @@ class RegistrationForm(PasswordPairMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper_with_phone_prefix(self)
+        # Whoever reads the form in English wants English: the SMS and the portal after sign-in follow it.
+        self.fields["language"].initial = page_language()
 
     # Only what the typing itself shows is checked here. Whether the ID number, the mobile or
     # the username is free is the service's answer, given after the captcha and counted per

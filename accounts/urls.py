@@ -22,6 +22,7 @@ urlpatterns = [
     path("profile/password/code/", views.PasswordChangeVerifyView.as_view(), name="password-change-verify"),
     path("profile/password/resend/", views.PasswordChangeResendView.as_view(), name="password-change-resend"),
     path("profile/email/", views.email_change, name="email-change"),
+    path("welcome/", views.welcome, name="welcome"),
     path("activation/", views.activation_help, name="activation-help"),
     path("terms/", views.terms, name="terms"),
 ]

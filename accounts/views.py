@@ -36,7 +36,7 @@ from .forms import (
     RegistrationForm,
 )
 from .middleware import mark_session_start
-from .models import OneTimeCode, OtpPurpose, User
+from .models import AccountState, OneTimeCode, OtpPurpose, User
 from .rules import mask_mobile
 
 # Session keys of the flows in progress: {"user_id": int, "challenge": str, ...}.
@@ -44,6 +44,8 @@ REGISTRATION = "absher_registration"
 LOGIN = "absher_login"
 RESET = "absher_reset"
 PASSWORD_CHANGE = "absher_password_change"
+# The account this browser has just registered (its id): its first sign-in lands on the next step.
+JUST_REGISTERED = "absher_just_registered"
 
 
 def _flow(request, key):
@@ -96,6 +98,8 @@ class CodeStepView(View):
     title = ""
     resend_url = ""
     template_name = "accounts/code_verify.html"
+    # (flow, step) of absher.steps shown above the page, or None.
+    steps = None
 
     def complete(self, request, data, user, code):  # pragma: no cover - each step says
         raise NotImplementedError
@@ -112,6 +116,8 @@ class CodeStepView(View):
             "delivery_late": code is not None and code.message is not None and code.message.status == MessageStatus.TEMPORARY_FAILURE,
             "no_code_yet": code is None,
             "resend_url": reverse(self.resend_url),
+            "steps_flow": self.steps[0] if self.steps else "",
+            "steps_current": self.steps[1] if self.steps else 0,
         }
         return render(request, self.template_name, context, status=status)
 
@@ -175,6 +181,7 @@ class RegistrationConfirmView(RegistrationStepMixin, CodeStepView):
     purpose = OtpPurpose.REGISTRATION
     title = gettext_lazy("Confirm your mobile number")
     resend_url = "accounts:register-resend"
+    steps = ("registration", 2)
 
     def complete(self, request, data, user, code):
         try:
@@ -184,6 +191,7 @@ class RegistrationConfirmView(RegistrationStepMixin, CodeStepView):
         except RegistrationVoided:
             return _registration_gone(request)
         del request.session[REGISTRATION]
+        request.session[JUST_REGISTERED] = user.pk
         messages.success(request, _("Your mobile number is confirmed and your account is registered. Sign in now."))
         return redirect("accounts:login")
 
@@ -230,6 +238,9 @@ class LoginVerifyView(CodeStepView):
             user_id=user.pk, challenge=data["challenge"], code=code, client_address=client_address(request)
         )
         target = _safe_next(request, data.get("next"))
+        just_registered = request.session.pop(JUST_REGISTERED, None) == user.pk
+        if just_registered and not data.get("next") and user.state == AccountState.REGISTERED:
+            target = reverse("accounts:welcome")  # signed in: what comes next is activation
         login(request, user)  # rotates the session key
         mark_session_start(request)
         response = HttpResponseRedirect(target)
@@ -406,9 +417,18 @@ def email_change(request):
     return render(request, "accounts/email_change.html", {"form": form})
 
 
+@login_required
+def welcome(request):
+    """Where a newly registered account lands after its first sign-in: step 3, and activation next."""
+    if request.user.state != AccountState.REGISTERED:
+        return redirect("home")
+    return render(request, "accounts/welcome.html")
+
+
 def activation_help(request):
     return render(request, "accounts/activation_required.html")
 
 
 def terms(request):
-    return render(request, "accounts/terms.html", {"version": settings.TERMS_VERSION})
+    version = format_html('<bdi dir="ltr">{}</bdi>', settings.TERMS_VERSION)  # "2026-11" inside an Arabic sentence
+    return render(request, "accounts/terms.html", {"version": version})

@@ -50,6 +50,10 @@ class Kiosk(models.Model):
     opening_hours_en = models.CharField(_("opening hours in English"), max_length=200)
     accessibility_ar = models.CharField(_("accessibility notes in Arabic"), max_length=300, blank=True)
     accessibility_en = models.CharField(_("accessibility notes in English"), max_length=300, blank=True)
+    # What the public centres page shows besides the address: the site's phone, and where it is on a map.
+    phone = models.CharField(_("phone of the site"), max_length=20, blank=True, help_text=_("As it is dialled, e.g. 011 000 0101."))
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
     in_service = models.BooleanField(_("in service"), default=True)
     out_of_service_reason = models.CharField(_("reason out of service"), max_length=300, blank=True)
     last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from .credentials import credential_read
-from .models import EnrollmentAttempt, Kiosk, MatchThrottle, Region
+from .models import EnrollmentAttempt, Kiosk, KioskStatus, MatchThrottle, Region
 
 OPERATORS_GROUP = "Kiosk operators"
 
@@ -31,6 +33,86 @@ def regions_with_kiosks() -> list[tuple[str, str, int]]:
 
 def kiosks_in_region(region: str) -> list[Kiosk]:
     return list(Kiosk.objects.filter(region=region).order_by("city_en", "site_name_en", "serial"))
+
+
+# --- the public centres page ---------------------------------------------------------------------
+
+#: A centre as a citizen reads it: a kiosk there can be used, or none can.
+AVAILABLE = "available"
+OUT_OF_SERVICE = KioskStatus.OUT_OF_SERVICE.value
+#: A plain link to a public map (no script of a third party on our page).
+MAP_URL = "https://www.openstreetmap.org/"
+
+
+def kiosk_available(kiosk: Kiosk) -> bool:
+    """Whether a citizen can use the kiosk: staff have not taken it out of service.
+
+    Not its heartbeat: a kiosk that is switched off overnight, or between two heartbeats, is still
+    there to be used when its site opens; a broken one is taken out of service by its operator.
+    """
+    return kiosk.in_service
+
+
+def map_url(*, latitude: Decimal | None, longitude: Decimal | None, query: str = "") -> str:
+    """A link to the place on OpenStreetMap: its coordinates when known, else a search for its address."""
+    if latitude is not None and longitude is not None:
+        lat, lon = f"{latitude:f}", f"{longitude:f}"
+        return f"{MAP_URL}?{urlencode({'mlat': lat, 'mlon': lon})}#map=17/{lat}/{lon}"
+    if query:
+        return f"{MAP_URL}search?{urlencode({'query': query})}"
+    return ""
+
+
+def phone_dial(phone: str) -> str:
+    """A phone number as a tel: link dials it: digits and a leading +."""
+    return "".join(char for char in phone if char.isdigit() or char == "+")
+
+
+@dataclass(frozen=True)
+class Centre:
+    """A site with one or more kiosks, in one language."""
+
+    name: str
+    city: str
+    address: str
+    opening_hours: str
+    accessibility: str
+    phone: str
+    phone_dial: str
+    map_url: str
+    serials: tuple[str, ...]
+    available: int
+
+    @property
+    def total(self) -> int:
+        return len(self.serials)
+
+    @property
+    def status(self) -> str:
+        return AVAILABLE if self.available else OUT_OF_SERVICE
+
+
+def centres_in_region(region: str, *, language: str) -> list[Centre]:
+    """The region's centres (kiosks at one site and address make one centre), in `language`."""
+    sites: dict[tuple[str, str], list[Kiosk]] = {}
+    for kiosk in kiosks_in_region(region):
+        sites.setdefault((kiosk.site_name_en, kiosk.address_en), []).append(kiosk)
+    centres = []
+    for kiosks in sites.values():
+        first = kiosks[0]
+        text = first.localized(language)
+        phone = next((kiosk.phone for kiosk in kiosks if kiosk.phone), "")
+        located = next((kiosk for kiosk in kiosks if kiosk.latitude is not None and kiosk.longitude is not None), first)
+        centres.append(Centre(
+            name=text["site_name"], city=text["city"], address=text["address"],
+            opening_hours=text["opening_hours"], accessibility=text["accessibility"],
+            phone=phone, phone_dial=phone_dial(phone),
+            map_url=map_url(latitude=located.latitude, longitude=located.longitude,
+                            query=", ".join(part for part in (first.address_en, first.city_en) if part)),
+            serials=tuple(kiosk.serial for kiosk in kiosks),
+            available=sum(1 for kiosk in kiosks if kiosk_available(kiosk)),
+        ))
+    return centres
 
 
 def match_blocked_until(national_id: str, *, now: datetime | None = None) -> datetime | None:

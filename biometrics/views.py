@@ -22,17 +22,12 @@ from .models import Kiosk, KioskFlow, Region
 
 
 def centre_list(request):
-    """Activation and registration centres: choose a region, see its kiosks and their live status."""
+    """Activation and registration centres: choose a region, see its centres, whether a kiosk there
+    can be used, their hours, phone and place on a map."""
     form = CentreRegionForm(request.GET or None)
     region = form.cleaned_data["region"] if form.is_valid() else ""
-    language = get_language() or "ar"
-    now = timezone.now()
-    kiosks = []
-    if region:
-        kiosks = [
-            {"kiosk": kiosk, "text": kiosk.localized(language), "status": kiosk.status(now)}
-            for kiosk in selectors.kiosks_in_region(region)
-        ]
+    language = "ar" if (get_language() or "ar").startswith("ar") else "en"
+    centres = selectors.centres_in_region(region, language=language) if region else []
     return render(
         request,
         "biometrics/centre_list.html",
@@ -41,7 +36,7 @@ def centre_list(request):
             "region": region,
             "region_label": Region(region).label if region else "",
             "regions": selectors.regions_with_kiosks(),
-            "kiosks": kiosks,
+            "centres": centres,
         },
     )
 

@@ -56,6 +56,14 @@ class Notice(models.Model):
 
         return texts.notice_text(self.source, self.kind, self.params)
 
+    @property
+    def html(self):
+        """The notice's text for a page: escaped, its numbers, references and amounts isolated
+        left to right (`{{ notice.html }}`)."""
+        from . import texts
+
+        return texts.isolate_values(self.text)
+
 
 class Channel(models.TextChoices):
     SMS = "sms", _("SMS")

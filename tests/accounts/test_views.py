@@ -50,7 +50,8 @@ def test_register_confirm_login_code_home(client, person_factory, sms_outbox, co
     assert client.get(reverse("accounts:profile")).status_code != 200  # no session before the code
     session_before = client.session.session_key
     response = post(client, committed, reverse("accounts:login-verify"), {"code": code_in(sms_outbox[-1])})
-    assert response.status_code == 302 and response.url == reverse("home")
+    # The first sign-in after registering lands on the next step, activation (issue 11).
+    assert response.status_code == 302 and response.url == reverse("accounts:welcome")
     assert client.session.session_key != session_before  # rotated at login
     assert client.get(reverse("accounts:profile")).status_code == 200
     assert response.cookies["absher_language"].value == "en"

@@ -577,7 +577,8 @@ def test_the_centres_page_lists_a_regions_kiosks_in_both_languages(client, kiosk
     page = client.get(reverse("biometrics:centre-list"), {"region": "makkah"})
     body = page.content.decode()
     assert "إدارة الجوازات بجدة" in body and "Riyadh Office" not in body
-    assert 'data-status="online"' in body and 'data-status="out_of_service"' in body
+    # A citizen reads whether a centre's kiosk can be used, not its heartbeat (issue 11).
+    assert 'data-status="available"' in body and 'data-status="out_of_service"' in body
     client.cookies["absher_language"] = "en"
     body = client.get(reverse("biometrics:centre-list"), {"region": "makkah"}).content.decode()
     assert "Passports Department, Jeddah" in body and 'lang="en"' in body

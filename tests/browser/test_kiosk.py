@@ -238,7 +238,7 @@ def test_the_centres_page_by_region(page, kiosk, lang, screenshot, page_problems
     submit(page, "#show-centres")
     card = page.locator('article.centre-card[data-serial="KSK-RUH-001"]')
     expect(card).to_be_visible()
-    expect(card.locator(".kiosk-status")).to_have_attribute("data-status", "online")
+    expect(card.locator(".kiosk-status")).to_have_attribute("data-status", "available")
     expect(card).to_contain_text("مكتب الأحوال المدنية بالملز" if lang == "ar" else "Civil Affairs Office, Al Malaz")
     expect(page.locator('article.centre-card[data-serial="KSK-MAK-001"]')).to_have_count(0)
     screenshot(page, lang, "riyadh")

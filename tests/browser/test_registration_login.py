@@ -155,7 +155,8 @@ def test_register_confirm_sign_in_sign_out(page, lang, person_factory, sms_code,
 
     page.locator("#id_code").fill(sms_code(after=1))
     submit(page)
-    page.wait_for_url(f"**{reverse('home')}")
+    # The first sign-in after registering lands on the next step: activation (issue 11).
+    page.wait_for_url(f"**{reverse('accounts:welcome')}")
     expect_signed_in(page, username)
     expect_language(page, lang)
     screenshot(page, lang, "signed-in")

@@ -5,6 +5,7 @@ Run after `load_demo_data` (which loads the demo people and accounts).
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, no_translations
@@ -40,30 +41,42 @@ class DemoKiosk:
     access: tuple[str, str] = STEP_FREE
     in_service: bool = True
     reason: str = ""
+    phone: str = ""  # demo numbers (0000 exchange): not any office's real line
+    place: tuple[str, str] = ("", "")  # latitude, longitude (approximate, of the district)
 
 
 DEMO_KIOSKS = (
     DemoKiosk("KSK-RUH-001", Region.RIYADH, ("الرياض", "Riyadh"), ("مكتب الأحوال المدنية بالملز", "Civil Affairs Office, Al Malaz"),
-              ("حي الملز، طريق صلاح الدين الأيوبي", "Al Malaz district, Salah Al Din Al Ayoubi Road")),
+              ("حي الملز، طريق صلاح الدين الأيوبي", "Al Malaz district, Salah Al Din Al Ayoubi Road"),
+              phone="011 000 0101", place=("24.66600", "46.73370")),
     DemoKiosk("KSK-RUH-002", Region.RIYADH, ("الرياض", "Riyadh"), ("الرياض بارك، الدور الأرضي", "Riyadh Park mall, ground floor"),
-              ("طريق الملك عبدالعزيز، حي العقيق", "King Abdulaziz Road, Al Aqiq district"), hours=MALL_HOURS),
+              ("طريق الملك عبدالعزيز، حي العقيق", "King Abdulaziz Road, Al Aqiq district"), hours=MALL_HOURS,
+              phone="011 000 0102", place=("24.75600", "46.63000")),
     DemoKiosk("KSK-RUH-003", Region.RIYADH, ("الخرج", "Al-Kharj"), ("مكتب الأحوال المدنية بالخرج", "Civil Affairs Office, Al-Kharj"),
-              ("حي الخالدية، شارع الملك فهد", "Al Khalidiyah district, King Fahd Street"), access=("", "")),
+              ("حي الخالدية، شارع الملك فهد", "Al Khalidiyah district, King Fahd Street"), access=("", ""),
+              phone="011 000 0103", place=("24.14800", "47.30500")),
     DemoKiosk("KSK-MAK-001", Region.MAKKAH, ("جدة", "Jeddah"), ("إدارة الجوازات بجدة", "Passports Department, Jeddah"),
-              ("حي الروضة، شارع الأمير سلطان", "Al Rawdah district, Prince Sultan Street")),
+              ("حي الروضة، شارع الأمير سلطان", "Al Rawdah district, Prince Sultan Street"),
+              phone="012 000 0201", place=("21.55600", "39.15300")),
     DemoKiosk("KSK-MAK-002", Region.MAKKAH, ("مكة المكرمة", "Makkah"), ("مكتب الأحوال المدنية بالعزيزية", "Civil Affairs Office, Al Aziziyah"),
-              ("حي العزيزية، الطريق الدائري الثالث", "Al Aziziyah district, Third Ring Road")),
+              ("حي العزيزية، الطريق الدائري الثالث", "Al Aziziyah district, Third Ring Road"),
+              phone="012 000 0202", place=("21.40800", "39.87600")),
     DemoKiosk("KSK-EST-001", Region.EASTERN, ("الدمام", "Dammam"), ("مكتب الأحوال المدنية بالدمام", "Civil Affairs Office, Dammam"),
-              ("حي الفيصلية، طريق الملك سعود", "Al Faisaliyah district, King Saud Road")),
+              ("حي الفيصلية، طريق الملك سعود", "Al Faisaliyah district, King Saud Road"),
+              phone="013 000 0301", place=("26.40600", "50.04200")),
     DemoKiosk("KSK-EST-002", Region.EASTERN, ("الخبر", "Al-Khobar"), ("الراشد مول، المدخل الشمالي", "Al Rashid Mall, north entrance"),
               ("طريق الملك خالد، حي مدينة العمال", "King Khalid Road, Madinat Al Umal district"), hours=MALL_HOURS,
-              in_service=False, reason="screen replacement (demo)"),
+              in_service=False, reason="screen replacement (demo)",
+              phone="013 000 0302", place=("26.28800", "50.19700")),
     DemoKiosk("KSK-MED-001", Region.MADINAH, ("المدينة المنورة", "Madinah"), ("إدارة الجوازات بالمدينة المنورة", "Passports Department, Madinah"),
-              ("حي قباء، طريق الهجرة", "Quba district, Al Hijrah Road")),
+              ("حي قباء، طريق الهجرة", "Quba district, Al Hijrah Road"),
+              phone="014 000 0401", place=("24.43900", "39.61700")),
     DemoKiosk("KSK-QSM-001", Region.QASSIM, ("بريدة", "Buraidah"), ("مكتب الأحوال المدنية ببريدة", "Civil Affairs Office, Buraidah"),
-              ("حي الصفراء، طريق الملك عبدالعزيز", "Al Safra district, King Abdulaziz Road")),
+              ("حي الصفراء، طريق الملك عبدالعزيز", "Al Safra district, King Abdulaziz Road"),
+              phone="016 000 0501", place=("26.34500", "43.98800")),
     DemoKiosk("KSK-ASR-001", Region.ASIR, ("أبها", "Abha"), ("مكتب الأحوال المدنية بأبها", "Civil Affairs Office, Abha"),
-              ("حي المنسك، طريق الملك فيصل", "Al Mansak district, King Faisal Road")),
+              ("حي المنسك، طريق الملك فيصل", "Al Mansak district, King Faisal Road"),
+              phone="017 000 0601", place=("18.21500", "42.50500")),
 )
 
 
@@ -81,8 +94,10 @@ class Command(BaseCommand):
         seed_groups()
         created = 0
         for spec in DEMO_KIOSKS:
-            _kiosk, was_created = Kiosk.objects.get_or_create(serial=spec.serial, defaults=self._fields(spec))
+            kiosk, was_created = Kiosk.objects.get_or_create(serial=spec.serial, defaults=self._fields(spec))
             created += was_created
+            if not was_created:
+                self._fill_new_fields(kiosk, spec)
         self.stdout.write(f"demo kiosks: created {created}, already there {len(DEMO_KIOSKS) - created}")
 
         people = Person.objects.filter(fingerprint_reference__isnull=True)
@@ -112,7 +127,17 @@ class Command(BaseCommand):
             "opening_hours_ar": spec.hours[0], "opening_hours_en": spec.hours[1],
             "accessibility_ar": spec.access[0], "accessibility_en": spec.access[1],
             "in_service": spec.in_service, "out_of_service_reason": spec.reason,
+            "phone": spec.phone,
+            "latitude": Decimal(spec.place[0]) if spec.place[0] else None,
+            "longitude": Decimal(spec.place[1]) if spec.place[1] else None,
         }
+
+    def _fill_new_fields(self, kiosk: Kiosk, spec: DemoKiosk) -> None:
+        """A demo kiosk loaded before it had a phone and a place gets them; nothing set is changed."""
+        fields = self._fields(spec)
+        missing = {name: fields[name] for name in ("phone", "latitude", "longitude") if getattr(kiosk, name) in ("", None)}
+        if missing:
+            Kiosk.objects.filter(pk=kiosk.pk).update(**missing)
 
     def _operator(self) -> str:
         from accounts.management.commands.load_demo_data import DEMO_PASSWORD

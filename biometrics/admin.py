@@ -44,7 +44,8 @@ class KioskAdmin(admin.ModelAdmin):
     readonly_fields = ("last_heartbeat_at", "provisioned_at", "provisioned_by", "in_service", "out_of_service_reason")
     fieldsets = (
         (None, {"fields": ("serial", "region")}),
-        (_("Place"), {"fields": ("city_ar", "city_en", "site_name_ar", "site_name_en", "address_ar", "address_en")}),
+        (_("Place"), {"fields": ("city_ar", "city_en", "site_name_ar", "site_name_en", "address_ar", "address_en",
+                                 "phone", "latitude", "longitude")}),
         (_("Opening hours and access"), {"fields": ("opening_hours_ar", "opening_hours_en", "accessibility_ar", "accessibility_en")}),
         (_("State"), {"fields": ("in_service", "out_of_service_reason", "last_heartbeat_at", "provisioned_at", "provisioned_by")}),
     )

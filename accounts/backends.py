@@ -1,7 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from .models import User
-from .selectors import user_by_identifier
+from .selectors import user_by_identifier, user_by_pk
 
 
 class UsernameOrNationalIdBackend(ModelBackend):
@@ -18,3 +18,9 @@ class UsernameOrNationalIdBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The signed-in user of a request (django.contrib.auth's get_user asks this on every
+        signed-in request): ModelBackend's answer, read with SQL compiled once (selectors.user_by_pk)."""
+        user = user_by_pk(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -20,6 +20,12 @@ HTTP and set `__Host-` secure cookies). Each page is first fetched once and chec
 or out as it should be. It prints each page's p50 and p99 over the bare page's (target <= 3, aim
 <= 2), and the responses that were not 200 (must be 0).
 
+Both servers read the repository's gunicorn.conf.py (gunicorn loads it from the working directory):
+its JSON access log, and its GUNICORN_MAX_REQUESTS (1,000), which at these rates replaces a worker
+every second or so, each replacement importing the app again (about 1 s of CPU for the portal,
+0.2 s for the bare page). `--steady` sets GUNICORN_MAX_REQUESTS=0 for both: the pages' own cost,
+without the recycling.
+
 `--reuse` skips the database's re-creation and loading (a new session is made all the same).
 `--profile "travel record"` runs one page 200 times in-process under pyinstrument instead (no
 server), with its SQL count; BENCH_SQL=1 lists the queries with their times, BENCH_TEMPLATES=1 the
@@ -143,6 +149,7 @@ def setup(fresh: bool) -> None:
     from django.conf import settings
     from django.contrib.auth import login
     from django.core.management import call_command
+    from django.db import transaction
     from django.http import HttpRequest
     from django.urls import reverse
     from django.utils.module_loading import import_string
@@ -162,6 +169,14 @@ def setup(fresh: bool) -> None:
         Path(settings.STATIC_ROOT, "bench-fixture.json").write_text(json.dumps(made))
     made = json.loads(Path(settings.STATIC_ROOT, "bench-fixture.json").read_text())
     citizen = User.objects.get(username=citizen_name)
+    # The registration page's captcha pool, full as beat keeps it (no worker runs here); a pool
+    # challenge stays showable for CAPTCHA_TIMEOUT - CAPTCHA_GET_FROM_POOL_TIMEOUT minutes.
+    if getattr(settings, "CAPTCHA_GET_FROM_POOL", False):
+        from captcha.models import CaptchaStore
+
+        with transaction.atomic():
+            CaptchaStore.objects.all().delete()
+            CaptchaStore.create_pool(settings.CAPTCHA_POOL_SIZE)
 
     # What the sign-in's last step leaves in the session (accounts.views.LoginVerifyView.complete):
     # Django's login, then the session's start for the idle and absolute timeouts.
@@ -379,6 +394,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2, help="runs of each page (the median is kept)")
     parser.add_argument("--only", default="", help="comma-separated page names")
     parser.add_argument("--reuse", action="store_true", help="keep the database and its data from the last run")
+    parser.add_argument("--steady", action="store_true", help="no worker recycling (GUNICORN_MAX_REQUESTS=0) in either server")
     parser.add_argument("--profile", default="", help="profile this page in-process (pyinstrument) instead")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile-url", default="", help=argparse.SUPPRESS)
@@ -395,6 +411,8 @@ def main():
     scratch = Path(tempfile.gettempdir()) / f"absher-bench-{args.db}"
     scratch.mkdir(exist_ok=True)
     env = environment(args, scratch)
+    if args.steady:
+        env["GUNICORN_MAX_REQUESTS"] = "0"
     if not args.reuse:
         database_recreate(args)
     import redis
@@ -446,6 +464,8 @@ def main():
         bare_p50 = statistics.median(run["p50"] for run in bare_runs)
         bare_p99 = statistics.median(run["p99"] for run in bare_runs)
         bad_bare = sum(run["bad"] for run in bare_runs)
+        print("load average (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+              + ("; no worker recycling (--steady)" if args.steady else ""))
         print(f"bare page: p50 {bare_p50:.2f} ms, p99 {bare_p99:.2f} ms, "
               f"{statistics.median(run['requests'] for run in bare_runs) / args.duration:.0f} req/s, not 200: {bad_bare}")
         print(f"{'page':20s} {'p50 ×':>6s} {'p99 ×':>6s} {'p50 ms':>7s} {'req/s':>6s} {'not 200':>7s}")

@@ -66,7 +66,8 @@ def test_every_scheduled_task_exists_and_runs_in_riyadh_time():
             "passports.tasks.send_expiry_reminders", "passports.tasks.reconcile_payments",
             "absher.tasks.clear_sessions", "accounts.tasks.purge_one_time_codes", "accounts.tasks.purge_login_throttles",
             "biometrics.tasks.purge_kiosk_attempts",
-            "absher.notifications.tasks.outbox_sweep", "absher.notifications.tasks.purge_outbox"} == {entry["task"] for entry in schedule.values()}
+            "absher.notifications.tasks.outbox_sweep", "absher.notifications.tasks.purge_outbox",
+            "absher.tasks.refill_captcha_pool"} == {entry["task"] for entry in schedule.values()}
     assert celery_app.conf.timezone == "Asia/Riyadh"
     reminders = schedule["send-expiry-reminders"]["schedule"]
     assert reminders.hour == {9} and reminders.minute == {0}

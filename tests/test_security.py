@@ -110,6 +110,54 @@ def test_security_headers(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
+def test_the_policy_header_built_once_is_django_csps_own(client, rf, settings):
+    """absher.csp.CSPMiddleware keeps the built header: the same text django-csp builds on every
+    response, the same for every response, and built again when the settings change."""
+    from csp.constants import NONCE
+    from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+    from django.http import HttpResponse
+
+    from absher.csp import CSPMiddleware
+
+    def django_csp(request, response=None):
+        return DjangoCSPMiddleware(lambda r: response).process_response(request, response or HttpResponse())
+
+    expected = django_csp(rf.get("/"))["Content-Security-Policy"]
+    first = client.get("/").headers["Content-Security-Policy"]
+    assert set(first.split("; ")) == set(expected.split("; "))
+    assert client.get("/").headers["Content-Security-Policy"] == first
+    assert "Content-Security-Policy-Report-Only" not in client.get("/").headers
+
+    # A view's own policy (django-csp's decorators) and a nonce still build their header.
+    middleware = CSPMiddleware(lambda request: HttpResponse())
+    request = rf.get("/")
+    middleware.process_request(request)
+    nonce = str(request.csp_nonce)
+    changed = HttpResponse()
+    changed._csp_update = {"img-src": ["https://maps.example"]}
+    header = middleware.process_response(request, changed)["Content-Security-Policy"]
+    assert "img-src 'self' data: https://maps.example" in header and f"'nonce-{nonce}'" not in header
+    exempt = HttpResponse()
+    exempt._csp_exempt = True
+    assert "Content-Security-Policy" not in middleware.process_response(rf.get("/"), exempt)
+
+    def directives(header):  # django-csp joins them in a set's order
+        return set(header.split("; "))
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "script-src": ["'self'", NONCE]},
+                                        "EXCLUDE_URL_PREFIXES": ["/static/"]}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    request = rf.get("/")
+    middleware.process_request(request)
+    nonce = str(request.csp_nonce)
+    response = middleware.process_response(request, HttpResponse())
+    assert directives(response["Content-Security-Policy"]) == {"default-src 'self'", f"script-src 'self' 'nonce-{nonce}'"}
+    assert response["Content-Security-Policy-Report-Only"] == "default-src 'none'"
+    plain = middleware.process_response(rf.get("/"), HttpResponse())
+    assert directives(plain["Content-Security-Policy"]) == {"default-src 'self'", "script-src 'self'"}
+    assert "Content-Security-Policy" not in middleware.process_response(rf.get("/static/x.css"), HttpResponse())
+
+
 def test_templates_have_no_inline_script_or_handler():
     for template in (ROOT / "templates").rglob("*.html"):
         text = template.read_text(encoding="utf-8")

@@ -58,7 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "absher.csp.CSPMiddleware",  # django-csp's, the policy built once (absher/csp.py)
     "absher.middleware.ErrorReferenceMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -257,7 +257,15 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 CAPTCHA_IMAGE_SIZE = (160, 50)
 CAPTCHA_FONT_SIZE = 34
 CAPTCHA_LENGTH = 5
-CAPTCHA_TIMEOUT = 10
+# Challenges come from a pool made ahead of time by the worker (absher.tasks.refill_captcha_pool,
+# every minute), not one INSERT (and its commit) on every view of the registration page: a challenge
+# lives CAPTCHA_TIMEOUT minutes, is shown only while it has CAPTCHA_GET_FROM_POOL_TIMEOUT of them
+# left (a visitor has at least 10 minutes, as before the pool), and is deleted when it is answered,
+# right or wrong. An empty pool makes a new challenge, as without one (django-simple-captcha logs it).
+CAPTCHA_TIMEOUT = 30
+CAPTCHA_GET_FROM_POOL = True
+CAPTCHA_GET_FROM_POOL_TIMEOUT = 10
+CAPTCHA_POOL_SIZE = 1000
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
 CAPTCHA_FLITE_PATH = env("CAPTCHA_FLITE_PATH", default="/usr/bin/flite")
 
@@ -388,6 +396,9 @@ CELERY_BEAT_SCHEDULE = {
                              "options": {"expires": 6 * 3600}},
     "purge-outbox": {"task": "absher.notifications.tasks.purge_outbox", "schedule": crontab(minute=50, hour=3),
                      "options": {"expires": 6 * 3600}},
+    # The registration page's challenges (CAPTCHA_GET_FROM_POOL above); a full pool costs one COUNT.
+    "refill-captcha-pool": {"task": "absher.tasks.refill_captcha_pool", "schedule": timedelta(minutes=1),
+                            "options": {"expires": 60}},
     # The outbox (absher/notifications): re-enqueues messages stuck past their lease, dead-letters the last failures.
     "outbox-sweep": {"task": "absher.notifications.tasks.outbox_sweep", "schedule": timedelta(minutes=1),
                      "options": {"expires": 60}},

@@ -1,4 +1,5 @@
-"""Every page in both languages passes axe-core (WCAG 2.1 A and AA) with no violation.
+"""Every page in both languages passes axe-core (WCAG 2.1 A and AA) with no violation, and leaves a
+full-page screenshot under test-artifacts/screenshots/ (CI keeps them: the pages as a reviewer sees them).
 
 axe-core comes from the npm package (package.json; `npm ci`), injected by Playwright.
 """
@@ -60,11 +61,13 @@ def set_language(page, live_server, language):
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])
-def test_public_pages(page, live_server, axe_source, language):
+def test_public_pages(page, live_server, axe_source, language, screenshot):
     set_language(page, live_server, language)
     found = {}
-    for name in ["home", "contact", "accounts:login", "accounts:register", "accounts:password-reset", "accounts:terms"]:
+    for name in ["home", "contact", "accounts:login", "accounts:register", "accounts:password-reset", "accounts:terms",
+                 "biometrics:centre-list"]:
         page.goto(live_server.url + reverse(name))
+        screenshot(page, language, name.replace(":", "-"))
         problems = violations(page, axe_source)
         if problems:
             found[name] = problems
@@ -75,7 +78,7 @@ def test_public_pages(page, live_server, axe_source, language):
 
 
 @pytest.mark.parametrize("language", ["ar", "en"])
-def test_signed_in_pages(page, live_server, axe_source, language, user_factory, person_factory):
+def test_signed_in_pages(page, live_server, axe_source, language, user_factory, person_factory, screenshot):
     from civil_affairs.models import RequestType
     from civil_affairs.services import request_submit
 
@@ -88,7 +91,7 @@ def test_signed_in_pages(page, live_server, axe_source, language, user_factory, 
     set_language(page, live_server, language)
     found = {}
     urls = [
-        reverse("accounts:profile"), reverse("accounts:password-change"), reverse("accounts:email-change"),
+        reverse("home"), reverse("accounts:profile"), reverse("accounts:password-change"), reverse("accounts:email-change"),
         reverse("civil_affairs:home"), reverse("civil_affairs:request-list"), reverse("civil_affairs:request-type-list"),
         reverse("civil_affairs:request-new", args=["add_dependent"]),
         reverse("civil_affairs:request-new", args=["register_newborn"]),
@@ -98,6 +101,7 @@ def test_signed_in_pages(page, live_server, axe_source, language, user_factory, 
     for url in urls:
         page.goto(live_server.url + url)
         assert page.url.endswith(url), (url, page.url)
+        screenshot(page, language, url.strip("/").replace("/", "-") or "dashboard")
         if problems := violations(page, axe_source):
             found[url] = problems
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

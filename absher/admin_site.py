@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,6 +17,22 @@ class StaffAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return bool(request.user.is_active and request.user.is_staff)
+
+    def get_urls(self):
+        return [path("dashboard/", self.admin_view(self.dashboard_view), name="staff_dashboard")] + super().get_urls()
+
+    def dashboard_view(self, request):
+        from .staff_dashboard import dashboard
+
+        return dashboard(request, self)
+
+    def each_context(self, request):
+        from .staff_dashboard import may_see_dashboard
+
+        context = super().each_context(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated and may_see_dashboard(request.user):
+            context["staff_dashboard_url"] = reverse("admin:staff_dashboard", current_app=self.name)
+        return context
 
     def login(self, request, extra_context=None):
         # Every portal session has passed the one-time code, so the admin has no login of its

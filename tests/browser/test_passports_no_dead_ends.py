@@ -179,7 +179,7 @@ def test_tables_are_labelled_cards_on_phones_and_regions_take_the_keyboard(page,
     # The nationality is the country's name, not its code.
     from django.utils import translation
 
-    from absher.templatetags.countries import country_name
+    from absher.templatetags.country_names import country_name
 
     with translation.override(lang):
         nationality = country_name(maid.nationality)

@@ -92,7 +92,7 @@ def birth_for(reaches: date, years=14, months=10) -> date:
 def saudi_arabia(lang):
     from django.utils import translation
 
-    from absher.templatetags.countries import country_name
+    from absher.templatetags.country_names import country_name
 
     with translation.override(lang):
         return country_name("SA")

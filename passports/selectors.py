@@ -6,15 +6,25 @@ the rule of passports.rules.authority. A person the user may not act for does no
 them (the views answer 404).
 """
 
-import contextvars
 import functools
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from civil_affairs import selectors as registry
 from civil_affairs.models import Person
@@ -24,6 +34,8 @@ from .models import (
     Bill,
     Fee,
     Fine,
+    IqamaRecord,
+    IqamaRenewal,
     Passport,
     Receipt,
     Sponsorship,
@@ -36,42 +48,6 @@ from .rules import authority, iqama, travel_permit, visas
 from .rules import passport as passport_rules
 
 SAUDI_ARABIA = "SA"
-
-# --- facts read once per page ------------------------------------------------------------------
-# A person's page asks the rules of several services (each with several answers) before any form:
-# inside `facts_once()` each fact below is read from the database once for that page, whatever the
-# number of services and answers. Outside it (every write, every submission) facts are read fresh.
-_FACTS = contextvars.ContextVar("passports_facts", default=None)
-
-
-@contextmanager
-def facts_once():
-    if _FACTS.get() is not None:  # already inside one: the outer one keeps the facts
-        yield
-        return
-    token = _FACTS.set({})
-    try:
-        yield
-    finally:
-        _FACTS.reset(token)
-
-
-def _key(value):
-    return ("pk", type(value).__name__, value.pk) if hasattr(value, "pk") else value
-
-
-def _once(function):
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        memo = _FACTS.get()
-        if memo is None:
-            return function(*args, **kwargs)
-        key = (function.__name__, tuple(_key(arg) for arg in args), tuple(sorted(kwargs.items())))
-        if key not in memo:
-            memo[key] = function(*args, **kwargs)
-        return memo[key]
-    return wrapper
-
 
 @dataclass(frozen=True)
 class Acting:
@@ -152,7 +128,6 @@ def acting_person(user, national_id: str, *, today: date, queryset_hook=None) ->
     return next((row for row in _acting(rows, user.person_id, today) if row.person.national_id == national_id), None)
 
 
-@_once
 def relation_for(user, holder: Person, *, today: date) -> str | None:
     found = acting_person(user, holder.national_id, today=today)
     return found.relation if found else None
@@ -188,7 +163,6 @@ def accounts_acting_for(person: Person, *, today: date):
 # --- the fee table -------------------------------------------------------------------------
 
 
-@_once
 def fee_table() -> dict[str, Decimal]:
     return dict(Fee.objects.values_list("code", "amount"))
 
@@ -197,21 +171,24 @@ def fees_for_display():
     return Fee.objects.all()
 
 
+def fee_table_of(fees) -> dict[str, Decimal]:
+    """fee_table from Fee rows the page has read already."""
+    return {fee.code: fee.amount for fee in fees}
+
+
 # --- documents and records of one person ---------------------------------------------------
 
 
-@_once
 def valid_passport(person: Person, *, today: date | None = None) -> Passport | None:
     """The passport the person travels on: Saudi for a citizen, the latest valid foreign one for a resident."""
-    passports = Passport.objects.filter(holder=person, status=Passport.Status.VALID)
-    if person.is_citizen:
+    return _travel_passports(person.is_citizen).filter(holder=person).first()
+
+
+def _travel_passports(citizen: bool):
+    passports = Passport.objects.filter(status=Passport.Status.VALID)
+    if citizen:
         passports = passports.filter(country=SAUDI_ARABIA)
-    return passports.order_by("-expires_on").first()
-
-
-@_once
-def has_unpaid_fines(person: Person) -> bool:
-    return Fine.objects.filter(person=person, paid_at__isnull=True).exists()
+    return passports.order_by("-expires_on")
 
 
 def last_crossing(person: Person) -> TravelRecord | None:
@@ -224,134 +201,203 @@ def visa_travelled_on(visa: Visa) -> date | None:
     return first.on if first else None
 
 
-@_once
 def is_abroad(person: Person) -> bool:
     last = last_crossing(person)
     return last is not None and last.direction == TravelRecord.Direction.EXIT
 
 
-@_once
-def active_report(person: Person) -> AbscondingReport | None:
-    return AbscondingReport.objects.filter(worker=person, status=AbscondingReport.Status.ACTIVE).first()
-
-
-@_once
-def open_visa(person: Person, *, today: date) -> Visa | None:
-    for visa in Visa.objects.filter(holder=person).exclude(status=Visa.Status.CANCELLED):
-        if visas.is_open(visa.facts(), today):
-            return visa
-    return None
-
-
-@_once
 def iqama_record(person: Person):
-    from .models import IqamaRecord
-
     return IqamaRecord.objects.filter(holder=person).select_related("sponsor").first()
 
 
-@_once
-def fingerprint_on_file(person: Person) -> bool:
-    return Person.objects.filter(pk=person.pk, fingerprint_reference__isnull=False).exists()
+def _unpaid_fines(person: Person):
+    return Fine.objects.filter(person=person, paid_at__isnull=True).order_by("issued_on", "id")[:20]
 
 
-@_once
-def passport_holder(person: Person) -> passport_rules.PassportHolder:
-    return passport_rules.PassportHolder(
-        citizen=person.is_citizen,
-        living=person.is_living,
-        birth_date=person.birth_date,
-        age_calendar=registry.age_calendar(person),
-        national_id_issued=person.national_id_issued,
-    )
+def _held_visas(person: Person):
+    """The visas the rules look at: every one not cancelled."""
+    return Visa.objects.filter(holder=person).exclude(status=Visa.Status.CANCELLED)
 
 
-@_once
-def iqama_holder(person: Person) -> iqama.IqamaHolder:
-    return iqama.IqamaHolder(
-        resident=person.is_resident,
-        living=person.is_living,
-        birth_date=person.birth_date,
-        age_calendar=registry.age_calendar(person),
-        fingerprint_on_file=fingerprint_on_file(person),
-    )
+# --- the facts the rules read, gathered once for a holder ---------------------------------------
+# The rules of a person's services (each asked with several answers before any form) read the same
+# facts: they are read with the person, as annotations of the one query that finds them (see
+# `facts_hook`), or in one query (`holder_facts`), plus the visas and the unpaid fines when a rule
+# or the page needs them (one query each, or none when the page has read them already). Never one
+# query per service or per answer.
 
 
-@_once
-def iqama_state(person: Person, *, today: date) -> iqama.IqamaState:
-    record = iqama_record(person)
-    passport = valid_passport(person)
-    return iqama.IqamaState(
-        issued=record is not None,
-        expiry=person.iqama_expiry if record is not None else None,
-        passport_valid_until=passport.expires_on if passport else None,
-        unpaid_fines=has_unpaid_fines(person),
-        reported_absent=active_report(person) is not None,
-        late_renewals=record.renewals.filter(late=True).count() if record else 0,
-    )
+def _facts_annotations(today: date) -> dict:
+    holder = OuterRef("pk")
+
+    def passport_until(citizen: bool):
+        return Subquery(_travel_passports(citizen).filter(holder=holder).values("expires_on")[:1])
+
+    late = (IqamaRenewal.objects.filter(iqama__holder=holder, late=True).order_by().values("iqama__holder")
+            .annotate(n=Count("pk")).values("n"))
+    return {
+        "facts_fingerprint_on_file": ExpressionWrapper(Q(fingerprint_reference__isnull=False), output_field=BooleanField()),
+        "facts_saudi_passport_until": passport_until(True),
+        "facts_passport_until": passport_until(False),
+        "facts_unpaid_fines": Exists(Fine.objects.filter(person=holder, paid_at__isnull=True)),
+        "facts_reported_absent": Exists(AbscondingReport.objects.filter(worker=holder, status=AbscondingReport.Status.ACTIVE)),
+        "facts_ever_reported": Exists(AbscondingReport.objects.filter(worker=holder)),
+        "facts_iqama_issued": Exists(IqamaRecord.objects.filter(holder=holder)),
+        "facts_late_renewals": Coalesce(Subquery(late, output_field=IntegerField()), Value(0)),
+        "facts_last_direction": Subquery(TravelRecord.objects.filter(holder=holder).order_by("-on", "-id").values("direction")[:1]),
+        "facts_active_permit": Exists(TravelPermit.objects.filter(holder=holder, status=TravelPermit.Status.ACTIVE,
+                                                                  valid_until__gte=today)),
+    }
 
 
-@_once
-def traveller(person: Person, *, today: date) -> visas.Traveller:
-    passport = valid_passport(person)
-    return visas.Traveller(
-        resident=person.is_resident,
-        living=person.is_living,
-        birth_date=person.birth_date,
-        age_calendar=registry.age_calendar(person),
-        fingerprint_on_file=fingerprint_on_file(person),
-        iqama_expiry=person.iqama_expiry,
-        passport_valid_until=passport.expires_on if passport else None,
-        reported_absent=active_report(person) is not None,
-        abroad=is_abroad(person),
-        unpaid_fines=has_unpaid_fines(person),
-    )
+FACT_NAMES = tuple(_facts_annotations(date(2000, 1, 1)))
 
 
-@_once
-def active_permit(person: Person, *, today: date) -> TravelPermit | None:
-    for permit in TravelPermit.objects.filter(holder=person, status=TravelPermit.Status.ACTIVE, valid_until__gte=today):
-        return permit
-    return None
+def facts_hook(today: date, hook=None):
+    """A queryset_hook for acting_person: the person comes with the facts the rules read (and `hook`'s)."""
+
+    def apply(rows):
+        rows = rows.annotate(**_facts_annotations(today))
+        return hook(rows) if hook is not None else rows
+
+    return apply
 
 
-@_once
-def child_facts(person: Person, *, today: date) -> travel_permit.Child:
-    passport = valid_passport(person)
-    return travel_permit.Child(
-        citizen=person.is_citizen,
-        living=person.is_living,
-        birth_date=person.birth_date,
-        age_calendar=registry.age_calendar(person),
-        passport_valid_until=passport.expires_on if passport else None,
-        has_active_permit=active_permit(person, today=today) is not None,
-    )
+class HolderFacts:
+    """The facts about one holder the rules of their services read, as of `today`.
+
+    `values` are the annotations of `_facts_annotations` (read with the person, or in one query on
+    first use); `held_visas` (those not cancelled) and `unpaid_fines` are passed in when the page has read
+    them already, else read in one query each on first use. Built once per page or per decision
+    and handed to every rule asked: the rules themselves stay pure functions of the dataclasses below.
+    """
+
+    def __init__(self, person: Person, *, today: date, values: dict | None = None, held_visas=None, unpaid_fines=None):
+        self.person = person
+        self.today = today
+        if values is not None:
+            self.__dict__["values"] = values
+        if held_visas is not None:
+            self.__dict__["held_visas"] = list(held_visas)
+        if unpaid_fines is not None:
+            self.__dict__["unpaid_fines"] = list(unpaid_fines)
+
+    @classmethod
+    def annotated(cls, person: Person, *, today: date, **kwargs) -> "HolderFacts":
+        """The facts of a person found through `facts_hook` (no query); of another, read on first use."""
+        if not all(hasattr(person, name) for name in FACT_NAMES):
+            return cls(person, today=today, **kwargs)
+        return cls(person, today=today, values={name: getattr(person, name) for name in FACT_NAMES}, **kwargs)
+
+    @functools.cached_property
+    def values(self) -> dict:
+        return Person.objects.filter(pk=self.person.pk).annotate(**_facts_annotations(self.today)).values(*FACT_NAMES).get()
+
+    @functools.cached_property
+    def held_visas(self) -> list[Visa]:
+        return list(_held_visas(self.person))
+
+    @functools.cached_property
+    def unpaid_fines(self) -> list[Fine]:
+        return list(_unpaid_fines(self.person))
+
+    # --- single facts ---
+
+    @property
+    def passport_valid_until(self) -> date | None:
+        return self.values["facts_saudi_passport_until" if self.person.is_citizen else "facts_passport_until"]
+
+    @property
+    def has_unpaid_fines(self) -> bool:
+        return self.values["facts_unpaid_fines"]
+
+    @property
+    def reported_absent(self) -> bool:
+        return self.values["facts_reported_absent"]
+
+    @property
+    def fingerprint_on_file(self) -> bool:
+        return self.values["facts_fingerprint_on_file"]
+
+    @property
+    def abroad(self) -> bool:
+        return self.values["facts_last_direction"] == TravelRecord.Direction.EXIT
+
+    def open_visa(self) -> bool:
+        return any(visas.is_open(visa.facts(), self.today) for visa in self.held_visas)
+
+    # --- what each rule reads ---
+
+    def passport_holder(self) -> passport_rules.PassportHolder:
+        person = self.person
+        return passport_rules.PassportHolder(
+            citizen=person.is_citizen, living=person.is_living, birth_date=person.birth_date,
+            age_calendar=registry.age_calendar(person), national_id_issued=person.national_id_issued,
+        )
+
+    def iqama_holder(self) -> iqama.IqamaHolder:
+        person = self.person
+        return iqama.IqamaHolder(
+            resident=person.is_resident, living=person.is_living, birth_date=person.birth_date,
+            age_calendar=registry.age_calendar(person), fingerprint_on_file=self.fingerprint_on_file,
+        )
+
+    def iqama_state(self) -> iqama.IqamaState:
+        issued = self.values["facts_iqama_issued"]
+        return iqama.IqamaState(
+            issued=issued,
+            expiry=self.person.iqama_expiry if issued else None,
+            passport_valid_until=self.passport_valid_until,
+            unpaid_fines=self.has_unpaid_fines,
+            reported_absent=self.reported_absent,
+            late_renewals=self.values["facts_late_renewals"] if issued else 0,
+        )
+
+    def traveller(self) -> visas.Traveller:
+        person = self.person
+        return visas.Traveller(
+            resident=person.is_resident, living=person.is_living, birth_date=person.birth_date,
+            age_calendar=registry.age_calendar(person), fingerprint_on_file=self.fingerprint_on_file,
+            iqama_expiry=person.iqama_expiry, passport_valid_until=self.passport_valid_until,
+            reported_absent=self.reported_absent, abroad=self.abroad, unpaid_fines=self.has_unpaid_fines,
+        )
+
+    def child(self) -> travel_permit.Child:
+        person = self.person
+        return travel_permit.Child(
+            citizen=person.is_citizen, living=person.is_living, birth_date=person.birth_date,
+            age_calendar=registry.age_calendar(person), passport_valid_until=self.passport_valid_until,
+            has_active_permit=self.values["facts_active_permit"],
+        )
+
+    def worker(self) -> absconding_rules.Worker:
+        today = self.today
+        final_exit = any(
+            visa.kind == Visa.Kind.FINAL_EXIT and visa.status_on(today) in (Visa.Status.ISSUED, Visa.Status.USED)
+            for visa in self.held_visas
+        )
+        abroad_on_valid = any(
+            visa.kind in visas.EXIT_REENTRY_KINDS and visa.holder_abroad_on_it and visa.status_on(today) == Visa.Status.USED
+            for visa in self.held_visas
+        )
+        return absconding_rules.Worker(
+            iqama_expiry=self.person.iqama_expiry, already_reported=self.values["facts_ever_reported"],
+            final_exit_issued=final_exit, abroad_on_valid_visa=abroad_on_valid,
+        )
 
 
-@_once
-def worker_facts(person: Person, *, today: date) -> absconding_rules.Worker:
-    visas_held = list(Visa.objects.filter(holder=person).exclude(status=Visa.Status.CANCELLED))
-    final_exit = any(
-        visa.kind == Visa.Kind.FINAL_EXIT and visa.status_on(today) in (Visa.Status.ISSUED, Visa.Status.USED) for visa in visas_held
-    )
-    abroad_on_valid = any(
-        visa.kind in visas.EXIT_REENTRY_KINDS and visa.holder_abroad_on_it and visa.status_on(today) == Visa.Status.USED
-        for visa in visas_held
-    )
-    return absconding_rules.Worker(
-        iqama_expiry=person.iqama_expiry,
-        already_reported=AbscondingReport.objects.filter(worker=person).exists(),
-        final_exit_issued=final_exit,
-        abroad_on_valid_visa=abroad_on_valid,
-    )
+def holder_facts(person: Person, *, today: date) -> HolderFacts:
+    """The holder's facts read fresh (each kind on first use): for a decision on a submission."""
+    return HolderFacts(person, today=today)
 
 
 # --- pages ---------------------------------------------------------------------------------
 
 
-def person_page_hook(rows):
-    """What the person's page shows with the person: iqama details and absence report, joined."""
-    return rows.select_related("iqama_record__sponsor", "absconding_report")
+def person_page_hook(today: date):
+    """What the person's page shows with the person: iqama details and absence report, joined, and the
+    facts the rules of their services read (facts_hook)."""
+    return facts_hook(today, lambda rows: rows.select_related("iqama_record__sponsor", "absconding_report"))
 
 
 def home_hook(rows):
@@ -363,13 +409,35 @@ def home_hook(rows):
     )
 
 
+def _shown(rows, first):
+    """`rows` with a flag `shown`: whether the row is among `first` (a sliced queryset of the same model)."""
+    return rows.annotate(shown=ExpressionWrapper(Q(pk__in=first.values("pk")), output_field=BooleanField()))
+
+
 def person_documents(person: Person) -> dict:
-    """Everything the person's page lists, one query a kind."""
+    """Everything the person's page lists, one query a kind, and what the rules of their services read
+    besides: the visas not cancelled ("held_visas") come with the visas listed, the unpaid fines
+    ("unpaid_fines", oldest first) with the fines listed."""
+    latest_visas = Visa.objects.filter(holder=person).order_by("-issued_on", "-id")[:20]
+    visas_read = list(
+        _shown(Visa.objects.filter(Q(pk__in=latest_visas.values("pk")) | ~Q(status=Visa.Status.CANCELLED), holder=person),
+               latest_visas).order_by("-issued_on", "-id")
+    )
+    fines_listed = Fine.objects.filter(person=person).order_by("paid_at", "-issued_on")[:20]
+    unpaid = _unpaid_fines(person)
+    fines_read = list(
+        _shown(Fine.objects.filter(Q(pk__in=fines_listed.values("pk")) | Q(pk__in=unpaid.values("pk")), person=person),
+               fines_listed)
+        .annotate(unpaid_first=ExpressionWrapper(Q(pk__in=unpaid.values("pk")), output_field=BooleanField()))
+        .order_by("paid_at", "-issued_on")
+    )
     return {
         "passports": list(Passport.objects.filter(holder=person).order_by("-issued_on", "-id")[:20]),
-        "visas": list(Visa.objects.filter(holder=person).order_by("-issued_on", "-id")[:20]),
+        "visas": [visa for visa in visas_read if visa.shown],
+        "held_visas": [visa for visa in visas_read if visa.status != Visa.Status.CANCELLED],
         "permits": list(TravelPermit.objects.filter(holder=person).order_by("-valid_from", "-id")[:10]),
-        "fines": list(Fine.objects.filter(person=person).order_by("paid_at", "-issued_on")[:20]),
+        "fines": [fine for fine in fines_read if fine.shown],
+        "unpaid_fines": sorted((fine for fine in fines_read if fine.unpaid_first), key=lambda fine: (fine.issued_on, fine.id)),
     }
 
 
@@ -484,7 +552,6 @@ def iqama_expiry_of(iqama_number: str) -> date | None:
     )
 
 
-@_once
 def unpaid_fines_of(person: Person) -> list[Fine]:
     """The person's unpaid fines, oldest first (what stands in the way of their services)."""
-    return list(Fine.objects.filter(person=person, paid_at__isnull=True).order_by("issued_on", "id")[:20])
+    return list(_unpaid_fines(person))

@@ -96,26 +96,24 @@ def _relation(actor, holder: Person, today: date) -> str:
 # --- decide: facts from the database, decision from the rule ------------------------------------
 
 
-def _passport_decide(*, holder, relation, params, today, fees) -> Decision:
-    current = selectors.valid_passport(holder) if holder.is_citizen else None
+def _passport_decide(*, facts, relation, params, today, fees) -> Decision:
     return passport_rules.decide(
-        holder=selectors.passport_holder(holder), relation=relation,
-        current_expiry=current.expires_on if current else None, unpaid_fines=selectors.has_unpaid_fines(holder),
-        years=int(params.get("years") or 0), fees=fees, today=today,
+        holder=facts.passport_holder(), relation=relation,
+        current_expiry=facts.passport_valid_until if facts.person.is_citizen else None,
+        unpaid_fines=facts.has_unpaid_fines, years=int(params.get("years") or 0), fees=fees, today=today,
     )
 
 
-def _iqama_decide(*, holder, relation, params, today, fees) -> Decision:
+def _iqama_decide(*, facts, relation, params, today, fees) -> Decision:
     return iqama.decide(
-        holder=selectors.iqama_holder(holder), relation=relation, state=selectors.iqama_state(holder, today=today),
+        holder=facts.iqama_holder(), relation=relation, state=facts.iqama_state(),
         years=int(params.get("years") or 0), fees=fees, today=today,
     )
 
 
-def _exit_reentry_decide(*, holder, relation, params, today, fees) -> Decision:
+def _exit_reentry_decide(*, facts, relation, params, today, fees) -> Decision:
     return visas.exit_reentry_decide(
-        traveller=selectors.traveller(holder, today=today), relation=relation,
-        open_visa=selectors.open_visa(holder, today=today) is not None, kind=params.get("kind", ""),
+        traveller=facts.traveller(), relation=relation, open_visa=facts.open_visa(), kind=params.get("kind", ""),
         months=int(params.get("months") or 0), fees=fees, today=today,
     )
 
@@ -127,29 +125,27 @@ def _holder_visa(holder, params) -> Visa:
     return visa
 
 
-def _extension_decide(*, holder, relation, params, today, fees) -> Decision:
-    visa = _holder_visa(holder, params)
+def _extension_decide(*, facts, relation, params, today, fees) -> Decision:
+    visa = _holder_visa(facts.person, params)
     return visas.extension_decide(
-        visa=replace(visa.facts(), travelled_on=selectors.visa_travelled_on(visa)), traveller=selectors.traveller(holder, today=today), relation=relation,
-        months=int(params.get("months") or 0), fees=fees, today=today,
+        visa=replace(visa.facts(), travelled_on=selectors.visa_travelled_on(visa)), traveller=facts.traveller(),
+        relation=relation, months=int(params.get("months") or 0), fees=fees, today=today,
     )
 
 
-def _cancellation_decide(*, holder, relation, params, today, fees) -> Decision:
-    return visas.cancellation_decide(visa=_holder_visa(holder, params).facts(), relation=relation, today=today)
+def _cancellation_decide(*, facts, relation, params, today, fees) -> Decision:
+    return visas.cancellation_decide(visa=_holder_visa(facts.person, params).facts(), relation=relation, today=today)
 
 
-def _final_exit_decide(*, holder, relation, params, today, fees) -> Decision:
+def _final_exit_decide(*, facts, relation, params, today, fees) -> Decision:
     return visas.final_exit_decide(
-        traveller=selectors.traveller(holder, today=today), relation=relation,
-        open_visa=selectors.open_visa(holder, today=today) is not None, fees=fees, today=today,
+        traveller=facts.traveller(), relation=relation, open_visa=facts.open_visa(), fees=fees, today=today,
     )
 
 
-def _permit_decide(*, holder, relation, params, today, fees) -> Decision:
+def _permit_decide(*, facts, relation, params, today, fees) -> Decision:
     return travel_permit.decide(
-        child=selectors.child_facts(holder, today=today), relation=relation,
-        valid_until=date.fromisoformat(params["valid_until"]), today=today,
+        child=facts.child(), relation=relation, valid_until=date.fromisoformat(params["valid_until"]), today=today,
     )
 
 
@@ -160,14 +156,14 @@ def _holder_permit(holder, params) -> TravelPermit:
     return permit
 
 
-def _permit_cancellation_decide(*, holder, relation, params, today, fees) -> Decision:
-    permit = _holder_permit(holder, params)
+def _permit_cancellation_decide(*, facts, relation, params, today, fees) -> Decision:
+    permit = _holder_permit(facts.person, params)
     return travel_permit.cancellation_decide(relation=relation, active=permit.status == TravelPermit.Status.ACTIVE
                                              and permit.valid_until >= today)
 
 
-def _absconding_decide(*, holder, relation, params, today, fees) -> Decision:
-    return absconding_rules.decide(worker=selectors.worker_facts(holder, today=today), relation=relation, today=today)
+def _absconding_decide(*, facts, relation, params, today, fees) -> Decision:
+    return absconding_rules.decide(worker=facts.worker(), relation=relation, today=today)
 
 
 def _holder_fine(holder, params) -> Fine:
@@ -177,8 +173,8 @@ def _holder_fine(holder, params) -> Fine:
     return fine
 
 
-def _fine_decide(*, holder, relation, params, today, fees) -> Decision:
-    fine = _holder_fine(holder, params)
+def _fine_decide(*, facts, relation, params, today, fees) -> Decision:
+    fine = _holder_fine(facts.person, params)
     return fines.decide(relation=relation, paid=fine.paid_at is not None, amount=fine.amount)
 
 
@@ -319,7 +315,8 @@ def service_decide(*, service: str, actor, holder: Person, params: dict, today: 
     """What the rule says about this service for this holder today (and what it costs)."""
     today = today or timezone.localdate()
     relation = _relation(actor, holder, today)
-    return SPECS[service].decide(holder=holder, relation=relation, params=params, today=today, fees=selectors.fee_table())
+    facts = selectors.holder_facts(holder, today=today)
+    return SPECS[service].decide(facts=facts, relation=relation, params=params, today=today, fees=selectors.fee_table())
 
 
 def _precheck_options(service: str, today: date) -> list[dict] | None:
@@ -341,23 +338,30 @@ def _precheck_options(service: str, today: date) -> list[dict] | None:
     return options.get(service)
 
 
-def service_precheck(*, service: str, actor, holder: Person, today: date | None = None) -> Decision:
+def service_precheck(*, service: str, actor, holder: Person, today: date | None = None, relation: str | None = None,
+                     facts: selectors.HolderFacts | None = None, fees: dict | None = None) -> Decision:
     """What refuses the service before its form is filled: the rule's reasons that stand whatever
     the answers (passports.rules.standing_refusal). Allowed here does not promise the submission:
-    the rule is asked again, with the answers, by `service_order`."""
+    the rule is asked again, with the answers, by `service_order`.
+
+    A page asking about several services passes what it has read once for all of them: the actor's
+    `relation` to the holder (from selectors.acting_person), the holder's `facts` and the `fees`;
+    whatever is not passed is read here.
+    """
     today = today or timezone.localdate()
     options = _precheck_options(service, today)
     if options is None:
         return Decision(reasons=())
-    with selectors.facts_once():
+    if relation is None:
         try:
             relation = _relation(actor, holder, today)
         except ServiceRefused as exc:
             return exc.decision
-        fees = selectors.fee_table()
-        spec = SPECS[service]
-        return standing_refusal([spec.decide(holder=holder, relation=relation, params=params, today=today, fees=fees)
-                                 for params in options])
+    facts = facts if facts is not None else selectors.holder_facts(holder, today=today)
+    fees = fees if fees is not None else selectors.fee_table()
+    spec = SPECS[service]
+    return standing_refusal([spec.decide(facts=facts, relation=relation, params=params, today=today, fees=fees)
+                             for params in options])
 
 
 def service_order(*, service: str, actor, holder: Person, params: dict, submission_key, today: date | None = None,
@@ -467,7 +471,8 @@ def _carry_out(*, service, actor, holder, params, bill, today, client_address) -
             # If the rule refuses below, the transaction rolls back and the bill stays paid.
             billing.bill_use(bill)
         relation = _relation(actor, holder, today)
-        decision = spec.decide(holder=holder, relation=relation, params=params, today=today, fees=selectors.fee_table())
+        decision = spec.decide(facts=selectors.holder_facts(holder, today=today), relation=relation, params=params,
+                               today=today, fees=selectors.fee_table())
         if not decision.allowed:
             raise ServiceRefused(decision)
         if bill is None and decision.fee > 0:

@@ -50,23 +50,27 @@ def _acting_or_404(request, national_id, *, hook=None) -> selectors.Acting:
 PAID_SERVICES = {Service.PASSPORT, Service.IQAMA, Service.EXIT_REENTRY, Service.FINAL_EXIT, Service.VISA_EXTENSION}
 
 
-def _ways(decision, person, *, return_to=None) -> dict:
+def _ways(decision, person, *, return_to=None, facts=None) -> dict:
     """What the citizen can do about a refusal on the portal itself: pay the fines (and come back to
-    `return_to`), renew the iqama or the passport first."""
+    `return_to`), renew the iqama or the passport first. The unpaid fines come from `facts` when the
+    page has the holder's facts (read once for the page)."""
     ways = ways_forward(decision, citizen=person.is_citizen) if person is not None else []
+    fines = []
+    if PAY_FINES in ways:
+        fines = facts.unpaid_fines if facts is not None else selectors.unpaid_fines_of(person)
     return {
-        "fines": selectors.unpaid_fines_of(person) if PAY_FINES in ways else [],
+        "fines": fines,
         "renew_iqama": reverse("passports:iqama-apply", args=[person.national_id]) if RENEW_IQAMA in ways else "",
         "renew_passport": reverse("passports:passport-apply", args=[person.national_id]) if RENEW_PASSPORT in ways else "",
         "return_to": return_to or "",
     }
 
 
-def _refusal(request, *, title, decision, person=None, back=None, return_to=None, before_form=False):
+def _refusal(request, *, title, decision, person=None, back=None, return_to=None, before_form=False, facts=None):
     """Ineligibility is a page that explains why and what to do, not a red field."""
     return render(request, "passports/refusal.html", {
         "title": title, "reasons": reason_texts(decision), "allowed_from": decision.allowed_from, "person": person,
-        "back": back, "ways": _ways(decision, person, return_to=return_to), "before_form": before_form,
+        "back": back, "ways": _ways(decision, person, return_to=return_to, facts=facts), "before_form": before_form,
     })
 
 
@@ -80,15 +84,21 @@ def _ordered(request, result):
 
 def _service_page(request, national_id, *, service, form_class, template, title, context=None, form_kwargs=None,
                   acting=None):
-    """The common shape of a service page: the person, the form, the rule on submission, a bill or a receipt."""
-    acting = acting or _acting_or_404(request, national_id)
+    """The common shape of a service page: the person, the form, the rule on submission, a bill or a receipt.
+
+    `acting`, when the view has found the person already, was found through selectors.facts_hook."""
+    today = _today()
+    acting = acting or _acting_or_404(request, national_id, hook=selectors.facts_hook(today))
     person = acting.person
     back = redirect("passports:person-detail", national_id=person.national_id).url
+    fees = list(selectors.fees_for_display())  # one read: the rules' fee table and the fees shown
     # What refuses the service whatever the answers is said before the form, with the way forward.
-    standing = services.service_precheck(service=service, actor=request.user, holder=person, today=_today())
+    facts = selectors.HolderFacts.annotated(person, today=today)
+    standing = services.service_precheck(service=service, actor=request.user, holder=person, today=today,
+                                         relation=acting.relation, facts=facts, fees=selectors.fee_table_of(fees))
     if not standing.allowed:
         return _refusal(request, title=title, decision=standing, person=person, back=back, return_to=request.path,
-                        before_form=True)
+                        before_form=True, facts=facts)
     form = form_class(request.POST or None, **(form_kwargs or {}))
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,8 +114,8 @@ def _service_page(request, national_id, *, service, form_class, template, title,
         else:
             return _ordered(request, result)
     return render(request, template, {
-        "form": form, "person": person, "relation": acting.relation, "title": title, "today": _today(),
-        "fees": selectors.fees_for_display(), "paid_service": service in PAID_SERVICES, **(context or {}),
+        "form": form, "person": person, "relation": acting.relation, "title": title, "today": today,
+        "fees": fees, "paid_service": service in PAID_SERVICES, **(context or {}),
     })
 
 
@@ -132,10 +142,13 @@ def notices_read(request):
 
 @active_account_required
 def person_detail(request, national_id):
-    acting = _acting_or_404(request, national_id, hook=selectors.person_page_hook)
-    person = acting.person
     today = _today()
+    acting = _acting_or_404(request, national_id, hook=selectors.person_page_hook(today))
+    person = acting.person
     documents = selectors.person_documents(person)
+    # The facts every service's rule reads, read once with the person and the documents listed.
+    facts = selectors.HolderFacts.annotated(person, today=today, held_visas=documents["held_visas"],
+                                            unpaid_fines=documents["unpaid_fines"])
     record = getattr(person, "iqama_record", None) if person.is_resident else None
     report = getattr(person, "absconding_report", None)
     return render(request, "passports/person_detail.html", {
@@ -144,7 +157,7 @@ def person_detail(request, national_id):
         "passports": documents["passports"], "permits": documents["permits"], "fines": documents["fines"],
         "is_self": acting.relation == authority.SELF, "is_child": acting.relation == authority.CHILD,
         "is_worker": acting.relation == authority.WORKER,
-        "services": _person_services(request, acting, today),
+        "services": _person_services(request, acting, today, facts),
         # The reference inside a translated sentence: isolated left to right, never broken.
         "report_reference": format_html('<bdi dir="ltr" class="nowrap">{}</bdi>', report.reference) if report else "",
     })
@@ -172,25 +185,21 @@ def _offered(audience: str, person, relation: str) -> bool:
     return not person.is_citizen and relation == authority.WORKER
 
 
-def _person_services(request, acting, today) -> list[dict]:
-    """The person's services, each with what refuses it before its form (and the way forward)."""
+def _person_services(request, acting, today, facts) -> list[dict]:
+    """The person's services, each with what refuses it before its form (and the way forward): every
+    rule reads the same facts and fees, read once for the page."""
+    offered = [row for row in PERSON_SERVICES if _offered(row[4], acting.person, acting.relation)]
+    fees = selectors.fee_table() if offered else {}
+    return [_person_service(request, acting, today, facts, fees, *row) for row in offered]
+
+
+def _person_service(request, acting, today, facts, fees, service, url_name, title, style, audience):
     person = acting.person
-    out = []
-    with selectors.facts_once():  # one read of each fact for all the services of the page
-        for row in PERSON_SERVICES:
-            item = _person_service(request, person, acting.relation, today, *row)
-            if item is not None:
-                out.append(item)
-    return out
-
-
-def _person_service(request, person, relation, today, service, url_name, title, style, audience):
-    if not _offered(audience, person, relation):
-        return None
     url = reverse(url_name, args=[person.national_id])
-    standing = services.service_precheck(service=service, actor=request.user, holder=person, today=today)
+    standing = services.service_precheck(service=service, actor=request.user, holder=person, today=today,
+                                         relation=acting.relation, facts=facts, fees=fees)
     return {"service": service, "title": title, "url": url, "style": style, "allowed": standing.allowed,
-            "reasons": reason_texts(standing), "ways": _ways(standing, person, return_to=url)}
+            "reasons": reason_texts(standing), "ways": _ways(standing, person, return_to=url, facts=facts)}
 
 
 # --- services ------------------------------------------------------------------------------
@@ -204,8 +213,9 @@ def passport_apply(request, national_id):
 
 @active_account_required
 def iqama_apply(request, national_id):
-    acting = _acting_or_404(request, national_id)
-    record = selectors.iqama_record(acting.person)
+    acting = _acting_or_404(request, national_id,
+                            hook=selectors.facts_hook(_today(), lambda rows: rows.select_related("iqama_record__sponsor")))
+    record = getattr(acting.person, "iqama_record", None)
     history = list(record.renewals.all()[:10]) if record else []
     return _service_page(request, national_id, service=Service.IQAMA, form_class=forms.IqamaForm,
                          template="passports/iqama_apply.html", title=_("Issue or renew an iqama"),

@@ -414,3 +414,29 @@ def test_queries_are_few_and_the_same_for_a_family_of_1_and_of_10(client, citize
     assert len(board.children) == 10 and len([d for d in board.documents if d.kind == "visa"]) == 10
     family = _queries(client)
     assert alone == family <= MAX_QUERIES, (alone, family)
+
+
+@pytest.mark.django_db
+def test_the_latest_notices_are_a_top_n_read_of_their_index_on_postgres(citizen):
+    """However many notices a citizen has, the dashboard reads the newest few from the index, unsorted."""
+    from absher.notifications.models import Notice
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan of the query on PostgreSQL")
+    for number in range(3):
+        Notice.objects.create(source="passports", user=citizen, kind="paid", params={"bill": str(number), "amount": "1"})
+    plans = []
+
+    def explain(execute, sql, params, many, context):
+        if sql.startswith("SELECT") and "absher_notice" in sql:
+            with connection.connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:  # a tiny table: make the planner take what a big one would
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    with connection.execute_wrapper(explain):
+        assert len(dashboard.latest_notices(citizen)) == 3
+    assert len(plans) == 1 and "notice_user_at" in plans[0] and "Sort" not in plans[0], plans

@@ -353,3 +353,16 @@ def test_the_verification_path_carries_fields_and_signature(receipt):
     document = documents.import_string(documents.KINDS["R"])(receipt.reference)
     assert documents.verification_path(document) == VERIFY + "?" + urlencode({"d": document.payload, "s": document.signature})
     assert len(document.signature) == 86
+
+
+def test_a_documents_qr_code_is_encoded_once_and_then_read_from_the_cache(monkeypatch):
+    from django.core.cache import cache
+
+    url = "https://portal.example/verify/?d=R~PR-2026-000001&s=abc"
+    cache.delete("qr-svg:" + __import__("hashlib").sha256(url.encode()).hexdigest())
+    made = []
+    original = documents._qr
+    monkeypatch.setattr(documents, "_qr", lambda text: made.append(text) or original(text))
+    first = documents.qr_svg(url)
+    assert documents.qr_svg(url) == first and made == [url]
+    assert documents.qr_svg(url + "x") != first and made == [url, url + "x"]

@@ -43,6 +43,9 @@ class Notice(models.Model):
         indexes = [
             models.Index(fields=["user", "source", "read_at"], name="notice_user_source_read"),
             models.Index(fields=["user", "source", "-at"], name="notice_user_source_at"),
+            # The dashboard's latest notices of every service (absher.dashboard.latest_notices): a
+            # top-N read of the index, however many notices the citizen has.
+            models.Index(fields=["user", "-at", "-id"], name="notice_user_at"),
             models.Index(fields=["subject_type", "subject_id"], name="notice_subject"),
         ]
 

@@ -5,6 +5,7 @@ document from the database whoever asks, and returns a `Document` (or None when 
 The views of the apps decide who may see a document; the verification page shows only its `rows`.
 """
 
+import hashlib
 import hmac
 import io
 import re
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import segno
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.module_loading import import_string
@@ -97,14 +99,26 @@ def check(payload, signature) -> tuple[Outcome, Document | None]:
     return Outcome.GENUINE, document
 
 
+QR_CACHE_SECONDS = 7 * 24 * 3600
+
+
 def _qr(url: str):
     return segno.make(url, error="m", micro=False)
 
 
 def qr_svg(url: str) -> str:
     """The QR code of `url` as an SVG data URI (its dark modules as one path), for the HTML pages'
-    <img> (the CSP allows data: images; no markup of ours goes into the page unescaped)."""
-    return _qr(url).svg_data_uri(scale=4, border=2, dark="#000", light="#fff", svgclass=None, lineclass=None)
+    <img> (the CSP allows data: images; no markup of ours goes into the page unescaped).
+
+    Kept in the cache by the URL's digest: encoding a code (segno, pure Python) is ~70 % of a receipt
+    page's time, and a document's URL never changes (its fields and an Ed25519 signature, which is
+    deterministic); a document changed after signing has another URL, hence another entry."""
+    key = "qr-svg:" + hashlib.sha256(url.encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = _qr(url).svg_data_uri(scale=4, border=2, dark="#000", light="#fff", svgclass=None, lineclass=None)
+        cache.set(key, svg, QR_CACHE_SECONDS)
+    return svg
 
 
 def qr_png(url: str) -> bytes:

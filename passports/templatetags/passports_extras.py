@@ -21,7 +21,11 @@ def sar(amount) -> str:
 
 
 @register.filter
-def relation_label(relation: str) -> str:
+def relation_label(relation: str, sex: str = "") -> str:
+    """`{{ acting.relation|relation_label:person.sex }}`: "Your son" or "Your daughter" where the
+    registry records the child's sex, "Your son or daughter" only where it does not."""
+    if relation == authority.CHILD and sex in ("M", "F"):
+        return _("Your son") if sex == "M" else _("Your daughter")
     return {
         authority.SELF: _("You"),
         authority.CHILD: _("Your son or daughter"),

@@ -158,3 +158,15 @@ def test_ways_forward_follow_the_reasons():
     # A resident's passport is their country's: no renewal here.
     assert ways_forward(Decision(reasons=("no_valid_passport",)), citizen=False) == []
     assert ways_forward(Decision(reasons=("too_early",)), citizen=True) == []
+
+
+@pytest.mark.parametrize(("sex", "label"), [("M", "Your son"), ("F", "Your daughter"), ("", "Your son or daughter")])
+def test_a_child_is_named_a_son_or_a_daughter_where_the_registry_says_which(sex, label):
+    from django.utils import translation
+
+    from passports.rules import authority
+    from passports.templatetags.passports_extras import relation_label
+
+    with translation.override("en"):
+        assert relation_label(authority.CHILD, sex) == label
+        assert relation_label(authority.WORKER, sex) == "Worker you sponsor"

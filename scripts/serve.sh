@@ -159,6 +159,8 @@ connection.close()
 PY
 echo "serve: migrate, collectstatic ($(since))"
 .venv/bin/python manage.py migrate --noinput -v0
+# The registration page's captcha pool, filled before the first visitor (beat tops it up each minute).
+.venv/bin/python manage.py shell -c "from absher.tasks import refill_captcha_pool; refill_captcha_pool()"
 # collectstatic hashes and compresses every file (WhiteNoise's manifest storage): skipped when no
 # static file and no requirement changed since the last run that wrote the same STATIC_ROOT.
 static_root=${DJANGO_STATIC_ROOT:-staticfiles}

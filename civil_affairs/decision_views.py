@@ -2,7 +2,7 @@
 the public verification page (absher.verification). Only the applicant gets them (404 otherwise),
 and only once the request is approved or rejected."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -81,9 +81,4 @@ def decision_detail(request, reference):
 @active_account_required
 def decision_pdf(request, reference):
     req = _decided_or_404(request, reference)
-    document = decision_as_document(req)
-    body = pdf.render(document, verification_url(request, document), issued=timezone.localtime())
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{document.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf.response(request, decision_as_document(req))

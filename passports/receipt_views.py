@@ -1,7 +1,7 @@
 """A receipt as a document: its page (printable) and its PDF, both with the QR code of the public
 verification page (absher.verification). Only whoever may see the receipt today gets them (404)."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -85,9 +85,4 @@ def receipt_detail(request, reference):
 @active_account_required
 def receipt_pdf(request, reference):
     receipt = _own_or_404(request, reference)
-    document = receipt_as_document(receipt)
-    body = pdf.render(document, verification_url(request, document), issued=timezone.localtime())
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{document.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf.response(request, receipt_as_document(receipt))

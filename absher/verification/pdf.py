@@ -6,11 +6,12 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.utils import formats
+from django.http import HttpResponse
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from .documents import Document, qr_png
+from .documents import Document, qr_png, verification_url
 
 FONTS = settings.BASE_DIR / "static" / "vendor" / "noto-sans-arabic" / "ttf"
 FAMILY = "NotoSansArabic"
@@ -95,3 +96,12 @@ def render(document: Document, url: str, *, issued: datetime | None = None) -> b
         pdf.multi_cell(width, 6, _("Printed on %(moment)s") % {"moment": stamp}, align=align, new_x="LMARGIN",
                        new_y="NEXT")
     return bytes(pdf.output())
+
+
+def response(request, document: Document) -> HttpResponse:
+    """The document's PDF as the owner's page serves it: inline, never kept by a cache on the way."""
+    body = render(document, verification_url(request, document), issued=timezone.localtime())
+    answer = HttpResponse(body, content_type="application/pdf")
+    answer["Content-Disposition"] = f'inline; filename="{document.filename}"'
+    answer["Cache-Control"] = "private, no-store"
+    return answer

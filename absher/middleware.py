@@ -7,6 +7,7 @@ from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import trans_real
 
 # What Django answers with a 4xx page (404, 403, 400): the visitor's mistake, not the portal's.
 CLIENT_ERRORS = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
@@ -24,6 +25,15 @@ class LanguageMiddleware:
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            # The mobile app says its language in Accept-Language (Arabic when it names neither).
+            language = self.accepted(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+            response = self.get_response(request)
+            patch_vary_headers(response, ("Accept-Language",))
+            response.headers.setdefault("Content-Language", language)
+            return response
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         translation.activate(language)
@@ -32,6 +42,15 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+    def accepted(self, header: str) -> str:
+        """The supported language the header prefers most ("en-GB,en;q=0.9,ar;q=0.8" -> "en")."""
+        for code, _quality in trans_real.parse_accept_lang_header(header[:255]):
+            base = code.split("-")[0].lower()
+            if base in self.supported:
+                return base
+        return settings.LANGUAGE_CODE
 
 
 def remember_language(response, language: str) -> None:

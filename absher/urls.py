@@ -19,6 +19,10 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("notifications/", include("absher.notifications.urls")),
     path("verify/", include("absher.verification.urls")),
+    path("accounts/devices/", include("devices.urls")),
+    path("accounts/passkeys/", include("passkeys.urls")),
+    # The mobile app's JSON API (api/urls.py): its schema at /api/v1/schema/.
+    path("api/v1/", include("api.urls")),
     path("staff/", admin.site.urls),
     # For the operators' machines: the probes (absher/health.py) and the metrics (absher/metrics.py,
     # answered only to METRICS_ALLOWED_IPS or METRICS_TOKEN, a 404 to anyone else).

@@ -6,6 +6,9 @@ from django.contrib.auth import logout
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from devices.services import web_session_alive
+from devices.signals import SESSION_DEVICE, set_device_cookie
+
 SESSION_STARTED = "absher_auth_at"
 SESSION_SEEN = "absher_seen_at"
 # Writing the session costs a write to Redis and to the database (the cached_db engine): the last
@@ -34,13 +37,29 @@ class SessionTimeoutMiddleware:
             seen = request.session.get(SESSION_SEEN, now)
             idle = settings.SESSION_IDLE_TIMEOUT.total_seconds()
             absolute = settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
+            touch = now - seen >= TOUCH_EVERY_SECONDS or SESSION_STARTED not in request.session
             if now - seen >= idle or now - started >= absolute:
+                request.absher_device_ending = "expired"
                 logout(request)
                 messages.info(request, _("Your session ended for your security. Sign in again."))
-            elif now - seen >= TOUCH_EVERY_SECONDS or SESSION_STARTED not in request.session:
+            elif not _device_alive(request, touch):
+                # Ended from the sessions page (devices/) of another session, or "it wasn't me".
+                request.absher_device_ending = "ended"
+                logout(request)
+                messages.info(request, _("This session was ended from your account's sessions page. Sign in again."))
+            elif touch:
                 request.session[SESSION_SEEN] = int(now)
                 request.session.setdefault(SESSION_STARTED, now)
-        return self.get_response(request)
+        response = self.get_response(request)
+        set_device_cookie(request, response)
+        return response
+
+
+def _device_alive(request, touch: bool) -> bool:
+    device_id = request.session.get(SESSION_DEVICE)
+    if not device_id:
+        return True  # a session from before devices were recorded
+    return web_session_alive(device_id, check_database=touch)
 
 
 def session_started_at(request) -> datetime | None:

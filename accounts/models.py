@@ -10,6 +10,9 @@ class AccountState(models.TextChoices):
     REGISTERED = "registered", _("Registered (not yet activated)")
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
+    #: Closed by its holder (accounts.closure): no person, mobile or usable password any more;
+    #: the row stays for the requests and audit rows that name it.
+    CLOSED = "closed", _("Closed")
 
 
 class PortalUserManager(UserManager):
@@ -58,6 +61,7 @@ class User(AbstractUser):
     phone_confirmed_at = models.DateTimeField(_("mobile confirmed at"), null=True, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
     activation_method = models.CharField(_("activation method"), max_length=32, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = PortalUserManager()
     REQUIRED_FIELDS = ["email", "mobile"]
@@ -133,6 +137,8 @@ class OtpPurpose(models.TextChoices):
     PASSWORD_CHANGE = "password_change", _("password change")
     KIOSK_MOBILE = "kiosk_mobile", _("mobile confirmation at a kiosk")
     MOBILE_CHANGE = "mobile_change", _("mobile number change")
+    PASSKEY_ADD = "passkey_add", _("adding a passkey")
+    ACCOUNT_CLOSE = "account_close", _("closing the account")
 
 
 class OneTimeCode(models.Model):

@@ -12,6 +12,8 @@ def code_text(purpose: str, code: str, minutes: int) -> str:
         "password_change": _("to change your password"),
         "kiosk_mobile": _("to confirm your mobile number at the kiosk"),
         "mobile_change": _("to make this your account's mobile number"),
+        "passkey_add": _("to add a passkey to your account"),
+        "account_close": _("to close your account"),
     }
     return _("Absher: your code %(purpose)s is %(code)s. It is valid for %(minutes)d minutes. Never share it.") % {
         "purpose": purposes.get(purpose, ""),

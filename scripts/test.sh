@@ -16,7 +16,7 @@ done
 bash scripts/bootstrap.sh
 .venv/bin/ruff check .
 # QUALITY 20: no bandit finding of medium severity or above in the portal's code.
-.venv/bin/bandit -q -r absher accounts civil_affairs dependents passports biometrics -ll
+.venv/bin/bandit -q -r absher accounts civil_affairs dependents passports biometrics api devices passkeys -ll
 mkdir -p test-artifacts
 .venv/bin/pytest ${args[@]+"${args[@]}"}
 [ "$sweep" = 1 ] || exit 0

@@ -41,6 +41,15 @@ INSTALLED_APPS = [
     "dependents",
     "passports",
     "biometrics",
+    # The mobile app's JSON API under /api/v1/ (api/): Django REST framework, its OpenAPI 3 schema
+    # from drf-spectacular (committed as docs/api/openapi.yaml).
+    "rest_framework",
+    "drf_spectacular",
+    "api",
+    # Web sessions and app devices of an account, and the app's tokens (devices/).
+    "devices",
+    # Passkeys (WebAuthn) for signing in without a password or SMS (passkeys/).
+    "passkeys",
 ]
 
 MIDDLEWARE = [
@@ -476,3 +485,38 @@ LOGGING = {
         "django.server": {"handlers": [], "propagate": True},
     },
 }
+
+
+# --- the mobile app's API (api/) and its devices (devices/) ---------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.DeviceTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ActiveCitizen"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Page",
+    "PAGE_SIZE": 20,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Absher Individuals API",
+    "DESCRIPTION": "The JSON API of the Absher Individuals mobile app: the same services as the portal's pages.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+# Access tokens are short-lived; refresh tokens rotate at each use (a refresh token used twice ends
+# its device: theft detection); a device signs in again at most API_DEVICE_MAX_AGE after its sign-in.
+API_ACCESS_TOKEN_LIFETIME = timedelta(minutes=env.int("API_ACCESS_TOKEN_MINUTES", default=10))
+API_REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("API_REFRESH_TOKEN_DAYS", default=30))
+API_DEVICE_MAX_AGE = timedelta(days=env.int("API_DEVICE_MAX_AGE_DAYS", default=90))
+
+# Passkeys (WebAuthn, passkeys/): the relying party is the portal's registrable domain; the
+# origins its pages are served from (the mobile app's own origin too, e.g. android:apk-key-hash:...).
+WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default="localhost")
+WEBAUTHN_RP_NAME = env("WEBAUTHN_RP_NAME", default="Absher")
+WEBAUTHN_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://localhost:8000", "http://127.0.0.1:8000"])

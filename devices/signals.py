@@ -56,3 +56,19 @@ def set_device_cookie(request, response) -> None:
             DEVICE_COOKIE, key, max_age=DEVICE_COOKIE_AGE, httponly=True, samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
+
+
+def _account_closed(sender, user, **kwargs):
+    from .models import Device as _Device
+
+    services.devices_end_all(user, ending=_Device.Ending.ACCOUNT_CLOSED)
+    _Device.objects.filter(user=user).delete()
+
+
+def _connect_account_closed():
+    from accounts.signals import account_closed
+
+    account_closed.connect(_account_closed, dispatch_uid="devices.account_closed")
+
+
+_connect_account_closed()

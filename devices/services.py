@@ -1,11 +1,13 @@
 """Starting and ending an account's sessions and devices. Views and the API call these."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from absher.audit import audit_record
@@ -136,6 +138,32 @@ def web_session_alive(device_id: int, *, check_database: bool, now: datetime | N
     return True
 
 
-def active_devices(user):
+def _still_alive(now: datetime) -> Q:
+    """Devices that may still be used: a web session seen within its idle timeout (its "last seen"
+    is written once a minute) and its absolute timeout; an app device within its refresh token's
+    lifetime and its maximum age."""
+    web_seen = now - settings.SESSION_IDLE_TIMEOUT - timedelta(seconds=60)
+    web = Q(kind=Device.Kind.WEB, last_seen_at__gt=web_seen, signed_in_at__gt=now - settings.SESSION_ABSOLUTE_TIMEOUT)
+    app = Q(
+        kind=Device.Kind.APP,
+        last_seen_at__gt=now - settings.API_REFRESH_TOKEN_LIFETIME,
+        signed_in_at__gt=now - settings.API_DEVICE_MAX_AGE,
+    )
+    return web | app
+
+
+def active_devices(user, *, now: datetime | None = None):
     """The account's live sessions and devices, the most recently seen first."""
-    return Device.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at", "-id")
+    now = now or timezone.now()
+    return Device.objects.filter(_still_alive(now), user=user, ended_at__isnull=True).order_by("-last_seen_at", "-id")
+
+
+def expire_devices(*, now: datetime | None = None) -> int:
+    """Mark ended the devices nobody can use any more (a periodic task): sessions past their
+    timeouts, app devices past their tokens; and drop tokens that can no longer work."""
+    now = now or timezone.now()
+    expired = Device.objects.filter(ended_at__isnull=True).exclude(_still_alive(now)).update(
+        ended_at=now, ending=Device.Ending.EXPIRED
+    )
+    tokens.purge_expired(now=now)
+    return expired

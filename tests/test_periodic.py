@@ -67,7 +67,7 @@ def test_every_scheduled_task_exists_and_runs_in_riyadh_time():
             "absher.tasks.clear_sessions", "accounts.tasks.purge_one_time_codes", "accounts.tasks.purge_login_throttles",
             "biometrics.tasks.purge_kiosk_attempts",
             "absher.notifications.tasks.outbox_sweep", "absher.notifications.tasks.purge_outbox",
-            "absher.tasks.refill_captcha_pool"} == {entry["task"] for entry in schedule.values()}
+            "absher.tasks.refill_captcha_pool", "devices.tasks.expire_devices"} == {entry["task"] for entry in schedule.values()}
     assert celery_app.conf.timezone == "Asia/Riyadh"
     reminders = schedule["send-expiry-reminders"]["schedule"]
     assert reminders.hour == {9} and reminders.minute == {0}
@@ -222,6 +222,7 @@ def test_clear_sessions_deletes_the_expired_ones_only():
                                             "refund_declined", "refund_pending"}),
     ("biometrics.tasks.purge_kiosk_attempts", {"attempts", "match_throttles"}),
     ("absher.tasks.clear_sessions", {"cleared"}),
+    ("devices.tasks.expire_devices", {"expired"}),
 ])
 def test_every_periodic_task_runs_its_service_and_frees_its_lock(name, keys):
     task = celery_app.tasks[name] if name in registered_tasks() else None

@@ -403,6 +403,9 @@ CELERY_BEAT_SCHEDULE = {
                               "options": {"expires": 6 * 3600}},
     "purge-kiosk-attempts": {"task": "biometrics.tasks.purge_kiosk_attempts", "schedule": crontab(minute=45, hour=3),
                              "options": {"expires": 6 * 3600}},
+    # Sessions and app devices past their timeouts are marked ended; dead tokens go (devices/).
+    "expire-devices": {"task": "devices.tasks.expire_devices", "schedule": crontab(minute=55, hour=3),
+                       "options": {"expires": 6 * 3600}},
     "purge-outbox": {"task": "absher.notifications.tasks.purge_outbox", "schedule": crontab(minute=50, hour=3),
                      "options": {"expires": 6 * 3600}},
     # The registration page's challenges (CAPTCHA_GET_FROM_POOL above); a full pool costs one COUNT.

@@ -303,6 +303,8 @@ def environment(args, scratch: Path) -> dict:
         "FINGERPRINT_KEY": Fernet.generate_key().decode(),
         "NOTIFY_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "DOCUMENT_SIGNING_KEY": Fernet.generate_key().decode(),
+        "WEBAUTHN_RP_ID": "localhost",
+        "WEBAUTHN_ORIGINS": "http://localhost",
         "PAYMENT_NOTIFICATION_KEY": secrets.token_urlsafe(48),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": f"{args.postgres.rstrip('/')}/{args.db}",

@@ -64,6 +64,9 @@ values = {
     "DOCUMENT_SIGNING_KEY": Fernet.generate_key().decode(),  # 32 random bytes in base64, as Ed25519 wants
     "PAYMENT_NOTIFICATION_KEY": secrets.token_urlsafe(48),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    # Passkeys work in a secure context: https, or http on localhost (not 127.0.0.1 with this id).
+    "WEBAUTHN_RP_ID": "localhost",
+    "WEBAUTHN_ORIGINS": "http://localhost:8080",
     "TRUSTED_PROXY_COUNT": "0",  # clients reach gunicorn directly on the loopback
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/absher_serve",
     "REDIS_URL": "redis://127.0.0.1:6379/11",
@@ -96,6 +99,11 @@ elif ! grep -q '^DOCUMENT_SIGNING_KEY=.' "$env_file"; then
   # An env file made before the signed documents (issue 11): a key of its own, added once.
   echo "serve: adding a fresh DOCUMENT_SIGNING_KEY to ${env_file}"
   echo "DOCUMENT_SIGNING_KEY=$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" >> "$env_file"
+fi
+if ! grep -q '^WEBAUTHN_RP_ID=.' "$env_file"; then
+  # An env file made before passkeys (issue 12): this machine's relying party, added once.
+  echo "serve: adding WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS (localhost) to ${env_file}"
+  printf 'WEBAUTHN_RP_ID=localhost\nWEBAUTHN_ORIGINS=http://localhost:8080\n' >> "$env_file"
 fi
 
 # NAME=value lines, taken literally (never evaluated by the shell); the environment wins.

@@ -172,6 +172,7 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x" * 60, "OTP_HMAC_KEY": "k", "DJANGO_ALLOWED_HOSTS": "absher.example",
     "DATABASE_URL": "postgres://u@127.0.0.1:1/x", "FINGERPRINT_KEY": "k", "PAYMENT_NOTIFICATION_KEY": "k",
     "NOTIFY_ENCRYPTION_KEY": "k", "DOCUMENT_SIGNING_KEY": "k", "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    "WEBAUTHN_RP_ID": "absher.example", "WEBAUTHN_ORIGINS": "https://absher.example",
 }
 DSN = "https://public@sentry.invalid/1"
 

@@ -180,6 +180,8 @@ def production_env() -> dict:
         "PAYMENT_NOTIFICATION_KEY": "payment-notification-key-" + "x7" * 10,
         "NOTIFY_ENCRYPTION_KEY": "Jm0xq0l5cQ1h7S2yLrV8wP3kZt6uB9dE4fGaHcNjKs0=",
         "DOCUMENT_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "WEBAUTHN_RP_ID": "absher.example",
+        "WEBAUTHN_ORIGINS": "https://absher.example",
         "NOTIFY_CALLBACK_BASE_URL": "https://absher.example",
         # No real gateway is plugged in yet: this deployment says it runs the simulated one (passports.E004).
         "PAYMENT_SIMULATOR_ALLOWED": "true",

@@ -20,6 +20,10 @@ PAYMENT_NOTIFICATION_KEY = env("PAYMENT_NOTIFICATION_KEY")
 NOTIFY_ENCRYPTION_KEY = env("NOTIFY_ENCRYPTION_KEY")
 # Signs the QR codes of receipts and decisions (32 bytes, base64): no default, the portal refuses to start.
 DOCUMENT_SIGNING_KEY = env("DOCUMENT_SIGNING_KEY")
+# Passkeys: the relying party (the registrable domain passkeys are bound to) and the origins that
+# may use them, the mobile app's included: no default, a passkey is bound to them for good.
+WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID")
+WEBAUTHN_ORIGINS = env.list("WEBAUTHN_ORIGINS")
 # Outside effects leave through the workers: a broker is required (the cache's Redis by default; better a
 # database of its own with maxmemory-policy noeviction, so that no queued message is ever evicted).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or environ.Env.NOTSET)

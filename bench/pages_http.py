@@ -206,12 +206,38 @@ def setup(fresh: bool) -> None:
         "a bill": reverse("passports:bill-detail", args=[made["bill"]]),
         "a receipt": reverse("passports:receipt-detail", args=[made["receipt"]]),
     }
+    # The mobile app's API (api/): the same citizen signed in on a device, with an access token
+    # made directly and kept for the run (a real one lives API_ACCESS_TOKEN_LIFETIME).
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from devices import tokens
+    from devices.models import AccessToken, Device
+
+    now = timezone.now()
+    device = Device.objects.create(user=citizen, kind=Device.Kind.APP, name="bench", signed_in_at=now, last_seen_at=now)
+    tokens.issue_pair(device)
+    access = tokens.ACCESS_PREFIX + secrets.token_urlsafe(32)
+    AccessToken.objects.create(device=device, digest=tokens.digest(access), expires_at=now + timedelta(days=1))
+    api = _api_routes(made, person)
     print("BENCH-SETUP " + json.dumps({
         "cookie": f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}",
+        "bearer": f"Bearer {access}",
         "logout": reverse("accounts:logout"),
         "pages": [(name, url, False) for name, url in signed_out.items()]
-        + [(name, url, True) for name, url in signed_in.items()],
+        + [(name, url, True) for name, url in signed_in.items()]
+        + [(name, url, "api") for name, url in api.items()],
     }))
+
+
+def _api_routes(made: dict, national_id: str) -> dict:
+    """The API's routes of the run: those the app calls most (GET, the citizen's own objects)."""
+    return {
+        "api profile": "/api/v1/profile/",
+        "api requests": "/api/v1/requests/",
+        "api one request": f"/api/v1/requests/{made['request']}/",
+    }
 
 
 def profile(url: str, cookie: str, repeat: int) -> None:
@@ -387,6 +413,13 @@ def wrk(url: str, headers: dict, script: Path, seconds: float) -> dict:
     return {"p50": p50 / 1000, "p99": p99 / 1000, "requests": requests, "bad": non200 + errors}
 
 
+def _headers(needs_session, proto: dict, signed_in: dict, app: dict) -> dict:
+    """A page's request headers: signed out, signed in (the session cookie), or the app's bearer token."""
+    if needs_session == "api":
+        return app
+    return signed_in if needs_session else proto
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default="absher_bench_pages")
@@ -444,19 +477,23 @@ def main():
                            scratch / "bare.log")
     proto = {"X-Forwarded-Proto": "https"}
     signed_in = {**proto, "Cookie": plan["cookie"]}
+    app = {**proto, "Authorization": plan["bearer"], "Accept": "application/json"}
     try:
         status, body = fetch(bare_url + "/", proto)
         assert status == 200 and "Bare page" in body, ("bare page", status)
         for name, url, needs_session in pages:
-            status, body = fetch(portal_url + url, signed_in if needs_session else proto)
-            signed = plan["logout"] in body
+            status, body = fetch(portal_url + url, _headers(needs_session, proto, signed_in, app))
             assert status == 200, f"{name} {url}: {status}"
+            if needs_session == "api":
+                assert body.startswith(("{", "[")), f"{name} {url}: not JSON"
+                continue
+            signed = plan["logout"] in body
             assert signed == needs_session, f"{name} {url}: signed in is {signed}"
 
         bare_runs, results = [], {name: [] for name, _url, _needs in pages}
         for _round in range(args.rounds):
             for name, url, needs_session in pages:
-                headers = signed_in if needs_session else proto
+                headers = _headers(needs_session, proto, signed_in, app)
                 wrk(portal_url + url, headers, script, 1)  # warm the workers' caches
                 base = wrk(bare_url + "/", proto, script, args.duration)
                 run = wrk(portal_url + url, headers, script, args.duration)

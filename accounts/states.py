@@ -6,8 +6,10 @@ from .models import AccountState as S
 ALLOWED = {
     "": {S.PENDING_PHONE},
     S.PENDING_PHONE: {S.REGISTERED},
-    S.REGISTERED: {S.ACTIVE, S.SUSPENDED},
-    S.ACTIVE: {S.SUSPENDED},
+    S.REGISTERED: {S.ACTIVE, S.SUSPENDED, S.CLOSED},
+    S.ACTIVE: {S.SUSPENDED, S.CLOSED},
+    # Closed by its holder (accounts.closure): final; the ID number registers a new account.
+    S.CLOSED: set(),
     S.SUSPENDED: {S.REGISTERED, S.ACTIVE},
 }
 

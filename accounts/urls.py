@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_privacy
 
 app_name = "accounts"
 
@@ -22,6 +22,14 @@ urlpatterns = [
     path("profile/password/code/", views.PasswordChangeVerifyView.as_view(), name="password-change-verify"),
     path("profile/password/resend/", views.PasswordChangeResendView.as_view(), name="password-change-resend"),
     path("profile/email/", views.email_change, name="email-change"),
+    # The citizen in control (accounts/views_privacy.py): take your data, close your account.
+    path("profile/data/", views_privacy.data_page, name="data"),
+    path("profile/data.json", views_privacy.data_json, name="data-json"),
+    path("profile/data/print/", views_privacy.data_print, name="data-print"),
+    path("profile/close/", views_privacy.CloseStartView.as_view(), name="close"),
+    path("profile/close/code/", views_privacy.CloseVerifyView.as_view(), name="close-verify"),
+    path("profile/close/resend/", views_privacy.CloseResendView.as_view(), name="close-resend"),
+    path("closed/", views_privacy.closed, name="closed"),
     path("welcome/", views.welcome, name="welcome"),
     path("activation/", views.activation_help, name="activation-help"),
     path("terms/", views.terms, name="terms"),

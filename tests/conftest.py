@@ -84,6 +84,17 @@ def make_id(prefix: str, serial: int) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (locmem in tests): nothing one test cached (an ended
+    device's id, a throttle) meets another, whose rows may reuse the ids on SQLite."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def sms_outbox():
     locmem.outbox.clear()
     locmem.fail_next.clear()

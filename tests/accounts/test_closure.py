@@ -24,16 +24,6 @@ IP = "192.0.2.40"
 PASSWORD = "GoodPass2026"
 
 
-@pytest.fixture(autouse=True)
-def _forget_ended_devices():
-    """Closing ends devices, which devices.services remembers in the cache by id; a later test on
-    SQLite (whose rolled-back ids come again) would find its new device "ended"."""
-    from django.core.cache import cache
-
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def citizen(user_factory):
     return user_factory(state=AccountState.ACTIVE, username="Closer2026x", mobile="+966500000777", email="c@example.com")

@@ -20,16 +20,6 @@ from tests.conftest import code_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _forget_ended_devices():
-    """Closing ends devices, which devices.services remembers in the cache by id; a later test on
-    SQLite (whose rolled-back ids come again) would find its new device "ended"."""
-    from django.core.cache import cache
-
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def citizen(user_factory):
     return user_factory(state=AccountState.ACTIVE, username="Privacy2026x", mobile="+966500000888")

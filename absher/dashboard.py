@@ -36,7 +36,7 @@ from civil_affairs.models import Person, RequestStatus, ServiceRequest
 from civil_affairs.statuses import OPEN
 from dependents import eligibility
 from dependents.models import GuardianLink
-from dependents.selectors import ADD_DEPENDENT
+from dependents.selectors import ADD_DEPENDENT, links_of
 from dependents.views import ID_CARD_AGE
 from passports import selectors as passports
 from passports.models import Bill, Fine, Visa
@@ -172,7 +172,7 @@ def _people_hook(user):
         return passports.home_hook(rows).annotate(
             has_account=Exists(get_user_model().objects.filter(person=OuterRef("pk"))),
             added_as_dependent=Exists(GuardianLink.objects.filter(dependent=OuterRef("pk"))),
-            my_dependent=Exists(GuardianLink.objects.filter(dependent=OuterRef("pk"), guardian_account=user)),
+            my_dependent=Exists(GuardianLink.objects.filter(links_of(user), dependent=OuterRef("pk"))),
             add_request_open=Exists(ServiceRequest.objects.filter(
                 subject=OuterRef("pk"), request_type__code=ADD_DEPENDENT, status__in=OPEN)),
             unpaid_fines=Coalesce(Subquery(unpaid.annotate(n=Count("pk")).values("n")[:1]), 0),

@@ -12,10 +12,19 @@ from .models import GuardianLink
 ADD_DEPENDENT = "add_dependent"
 
 
+def links_of(user) -> Q:
+    """The links of `user`'s dependents: by the registry person the account is for, so that a
+    person who closed an account and registered again keeps their dependents (the link's
+    `guardian_account` stays the account that added them: a record of who asked)."""
+    if user.person_id is None:
+        return Q(guardian_account=user)
+    return Q(guardian_id=user.person_id)
+
+
 def dependents_of(user):
     """The user's dependents' links, the person with each, youngest last."""
     return (
-        GuardianLink.objects.filter(guardian_account=user)
+        GuardianLink.objects.filter(links_of(user))
         .select_related("dependent")
         .order_by("dependent__birth_date", "dependent__national_id")
     )

@@ -82,6 +82,30 @@ def test_the_id_number_and_mobile_register_again(citizen, sms_outbox, committed)
     assert User.objects.filter(state=AccountState.CLOSED).count() == 1
 
 
+def test_a_parent_who_registers_again_keeps_their_dependents(citizen, person_factory, sms_outbox, committed):
+    from dependents.models import GuardianLink
+    from dependents.selectors import dependents_of
+
+    person, mobile = citizen.person, citizen.mobile
+    child = person_factory(prefix="1", father=person)
+    GuardianLink.objects.create(
+        guardian=person, dependent=child, guardian_account=citizen, relation="father", created_by=citizen
+    )
+    close(citizen, sms_outbox, committed)
+    data = services.RegistrationData(
+        national_id=person.national_id, mobile=mobile, username="Closer2026y", password="Riyadh2026x",
+        email="again@example.com", language="ar",
+    )
+    with committed():
+        user, challenge = services.registration_start(data=data, client_address=IP)
+    services.registration_confirm(user_id=user.pk, challenge=challenge, code=code_in(sms_outbox[-1]), client_address=IP)
+    user.refresh_from_db()
+
+    # The link is the registry person's: the new account has the child; the record of who asked stays.
+    assert [link.dependent for link in dependents_of(user)] == [child]
+    assert GuardianLink.objects.get(dependent=child).guardian_account == citizen
+
+
 def test_a_closed_account_cannot_sign_in_and_is_told_what_an_unknown_one_is(citizen, sms_outbox, committed):
     national_id = citizen.person.national_id
     closed = close(citizen, sms_outbox, committed)

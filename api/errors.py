@@ -8,6 +8,7 @@
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
@@ -117,6 +118,11 @@ def exception_handler(exc, context):
             headers["Retry-After"] = str(int(exc.wait))
         detail = exc.detail if isinstance(exc.detail, str) else _("Something went wrong. Try again.")
         return Response(body(code, detail), status=exc.status_code, headers=headers)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+        # Django's caps on what a request may carry (DATA_UPLOAD_MAX_*): the error shape, not a bare page.
+        return Response(body("too_large", _("What you sent is too large.")), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(body("bad_request", _("Something went wrong. Try again.")), status=status.HTTP_400_BAD_REQUEST)
     for cls, http_status in DOMAIN_ERRORS:
         if isinstance(exc, cls):
             set_rollback()

@@ -14,6 +14,13 @@ def test_a_body_over_djangos_cap_answers_413_in_the_error_shape(settings):
     assert response.json() == {"error": {"code": "too_large", "message": "What you sent is too large."}}
 
 
+@pytest.mark.django_db
+def test_an_unknown_route_under_the_api_is_a_json_404():
+    response = APIClient().get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
 def test_unparseable_json_is_a_400_parse_error(db):
     response = APIClient().post("/api/v1/auth/sign-in/", "{not json", content_type="application/json")
     assert response.status_code == 400

@@ -23,6 +23,12 @@ pytestmark = pytest.mark.django_db
 
 OBJECT_ROUTES: dict[str, Callable[[Household], dict]] = {
     # Profile, notices, dependents, civil affairs requests (api/resources/citizen_urls.py).
+    "/api/v1/requests/{reference}/": lambda a: {"reference": a.requests[0].reference},
+    "/api/v1/requests/{reference}/reply/": lambda a: {"reference": a.requests[0].reference},
+    "/api/v1/requests/{reference}/withdraw/": lambda a: {"reference": a.requests[0].reference},
+    "/api/v1/requests/{reference}/attachments/{attachment_id}/": lambda a: {
+        "reference": a.requests[0].reference, "attachment_id": a.requests[0].attachments.first().pk,
+    },
     # Passports: people, documents, visas, permits, bills, payments, receipts (api/resources/passports_urls.py).
     # Sessions and devices (devices/api_urls.py), passkeys (passkeys/api_urls.py).
 }

@@ -510,7 +510,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "RequestStatusEnum": "civil_affairs.models.RequestStatus",
+        "AccountStateEnum": "accounts.models.AccountState",
+    },
+    # Statuses every route may answer (api/schema.py): 415 where there is a body, 404 for a list's
+    # page past its end; drf-spectacular's own hooks first.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.document_common_errors",
+    ],
 }
 # Access tokens are short-lived; refresh tokens rotate at each use (a refresh token used twice ends
 # its device: theft detection); a device signs in again at most API_DEVICE_MAX_AGE after its sign-in.

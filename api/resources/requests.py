@@ -272,9 +272,12 @@ class AttachmentDownloadView(APIView):
 
     @extend_schema(
         operation_id="requests_attachment_download", tags=["requests"], parameters=[REFERENCE, ATTACHMENT],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description=(
-            "The file (PDF, JPEG or PNG) as an attachment under its name, as the page serves it.")),
-            **ERRORS(401, 403, 404)},
+        responses={
+            **{(200, kind): OpenApiResponse(OpenApiTypes.BINARY, description=(
+                "The file (PDF, JPEG or PNG) as an attachment under its name, as the page serves it."))
+               for kind in ("application/pdf", "image/jpeg", "image/png")},
+            **ERRORS(401, 403, 404),
+        },
         summary="Download a file of one of my requests.",
     )
     def get(self, request, reference, attachment_id):

@@ -4,14 +4,17 @@ import secrets
 from datetime import datetime
 from functools import partial
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from absher.audit import audit_record
 from absher.notifications.services import message_enqueue
 
 from . import rules, tokens
+from .exceptions import DeviceIsCurrent, DeviceNotFound
 from .models import Device
 
 #: A web session whose device ended: the session middleware signs it out at its next request
@@ -72,6 +75,10 @@ def device_start(
                 to=user.mobile, language=user.preferred_language, purpose="devices.new_device", user=user,
                 render=partial(_notice_text),
             )
+    if kind == Device.Kind.WEB:
+        # A row id used again (a test database's rollback, a restored backup) must not inherit
+        # the "ended" mark of the device that had it.
+        cache.delete(ENDED_CACHE_KEY.format(device.pk))
     return device
 
 
@@ -92,15 +99,29 @@ def device_end(device: Device, *, ending: str, actor=None, client_address: str =
     return bool(ended)
 
 
-def devices_end_all(user, *, ending: str, keep: Device | None = None, actor=None, client_address: str = "") -> int:
-    """End every live device of `user` but `keep`; how many ended."""
+def devices_end_all(user, *, ending: str, keep: Device | int | None = None, actor=None, client_address: str = "") -> int:
+    """End every live device of `user` but `keep` (a device or its id); how many ended."""
     live = Device.objects.filter(user=user, ended_at__isnull=True)
-    if keep is not None:
-        live = live.exclude(pk=keep.pk)
+    keep_id = getattr(keep, "pk", keep)
+    if keep_id is not None:
+        live = live.exclude(pk=keep_id)
     return sum(device_end(d, ending=ending, actor=actor, client_address=client_address) for d in live)
 
 
-def not_me(user, *, client_address: str = "", from_device: Device | None = None) -> int:
+def device_end_own(*, user, device_id: int, current_device_id: int | None, client_address: str = "") -> Device:
+    """The account holder ends one of their sessions or devices (the sessions page, the app).
+    Raises DeviceNotFound for a device of another account, DeviceIsCurrent for the one asking
+    (that is signing out). Ending one that has already ended changes nothing."""
+    device = Device.objects.filter(pk=device_id, user=user).first()
+    if device is None:
+        raise DeviceNotFound()
+    if current_device_id is not None and device.pk == current_device_id:
+        raise DeviceIsCurrent()
+    device_end(device, ending=Device.Ending.ENDED_BY_CITIZEN, actor=user, client_address=client_address)
+    return device
+
+
+def not_me(user, *, client_address: str = "", from_device: Device | int | None = None) -> int:
     """"It wasn't me": every session and device ends (this one too), the password stops working
     (the citizen sets a new one through "Forgot your password", with an SMS code), an SMS tells the
     account's mobile, and the audit trail records it."""
@@ -110,7 +131,7 @@ def not_me(user, *, client_address: str = "", from_device: Device | None = None)
         user.save(update_fields=["password"])
         audit_record(
             action="account_not_me", actor=user, subject=user, client_address=client_address,
-            ended=ended, device=getattr(from_device, "pk", None),
+            ended=ended, device=getattr(from_device, "pk", from_device),
         )
         if user.mobile:
             message_enqueue(
@@ -126,16 +147,46 @@ def _not_me_text() -> str:
     return _("Absher: every session of your account was ended and its password stopped working. Set a new one with \"Forgot your password\".")
 
 
-def web_session_alive(device_id: int, *, check_database: bool, now: datetime | None = None) -> bool:
+def web_session_alive(device_id: int, *, check_database: bool, client_address: str = "", now: datetime | None = None) -> bool:
     """Is the web session's device still live? The cache at every request; the database (noting
-    "last seen") when `check_database`, at most once a minute a session."""
+    "last seen" and where from) when `check_database`, at most once a minute a session."""
     if cache.get(ENDED_CACHE_KEY.format(device_id)):
         return False
     if check_database:
-        return bool(Device.objects.filter(pk=device_id, ended_at__isnull=True).update(last_seen_at=now or timezone.now()))
+        seen = {"last_seen_at": now or timezone.now()}
+        if client_address:
+            seen["last_seen_address"] = client_address
+        return bool(Device.objects.filter(pk=device_id, ended_at__isnull=True).update(**seen))
     return True
 
 
-def active_devices(user):
+def live(now: datetime) -> Q:
+    """The devices still signed in at `now`: not ended, and not past what ends them unnoticed: a
+    web session idle for SESSION_IDLE_TIMEOUT or older than SESSION_ABSOLUTE_TIMEOUT (its browser
+    never came back to be signed out), an app not seen for a refresh token's lifetime (its last
+    refresh token has expired) or older than API_DEVICE_MAX_AGE. "Last seen" is noted at most once
+    a minute, together with the session's own idle clock (accounts.middleware)."""
+    web = Q(
+        kind=Device.Kind.WEB,
+        last_seen_at__gt=now - settings.SESSION_IDLE_TIMEOUT,
+        signed_in_at__gt=now - settings.SESSION_ABSOLUTE_TIMEOUT,
+    )
+    app = Q(
+        kind=Device.Kind.APP,
+        last_seen_at__gt=now - settings.API_REFRESH_TOKEN_LIFETIME,
+        signed_in_at__gt=now - settings.API_DEVICE_MAX_AGE,
+    )
+    return Q(ended_at__isnull=True) & (web | app)
+
+
+def active_devices(user, *, now: datetime | None = None):
     """The account's live sessions and devices, the most recently seen first."""
-    return Device.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at", "-id")
+    return Device.objects.filter(live(now or timezone.now()), user=user).order_by("-last_seen_at", "-id")
+
+
+def devices_expire(*, now: datetime | None = None) -> int:
+    """Mark ended (EXPIRED) the devices that stopped being live without a request to notice it;
+    how many. For a periodic task: the pages and the API already leave them out (live())."""
+    now = now or timezone.now()
+    stale = Device.objects.filter(ended_at__isnull=True).exclude(live(now))
+    return sum(device_end(device, ending=Device.Ending.EXPIRED, now=now) for device in stale.iterator())

@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from absher.request_info import client_address
 from devices.services import web_session_alive
 from devices.signals import SESSION_DEVICE, set_device_cookie
 
@@ -59,7 +60,7 @@ def _device_alive(request, touch: bool) -> bool:
     device_id = request.session.get(SESSION_DEVICE)
     if not device_id:
         return True  # a session from before devices were recorded
-    return web_session_alive(device_id, check_database=touch)
+    return web_session_alive(device_id, check_database=touch, client_address=client_address(request) if touch else "")
 
 
 def session_started_at(request) -> datetime | None:

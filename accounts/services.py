@@ -603,7 +603,7 @@ def password_reset_verify(*, user_id: int, challenge, code: str, client_address:
 
 
 def password_reset_complete(*, user_id: int, challenge, new_password: str, client_address: str) -> User:
-    """Set the new password after a verified code; every session of the account ends."""
+    """Set the new password after a verified code; every session and device of the account ends."""
     now = timezone.now()
     with transaction.atomic():
         verified = OneTimeCode.objects.filter(
@@ -619,6 +619,7 @@ def password_reset_complete(*, user_id: int, challenge, new_password: str, clien
         OneTimeCode.objects.filter(user_id=user_id, challenge=challenge).update(voided_at=now)
         LoginThrottle.objects.filter(key=f"user:{user.pk}").update(failures=0, lockouts=0, locked_until=None)
         audit_record(action="password_reset", subject=user, client_address=client_address)
+        _devices_end(user, keep_device=None, client_address=client_address)
         _notify(user, "password_changed")
     return user
 
@@ -630,7 +631,19 @@ def password_change_begin(*, user: User, client_address: str) -> uuid.UUID:
     return challenge
 
 
-def password_change_complete(*, user: User, challenge, code: str, new_password_hash: str, client_address: str) -> User:
+def _devices_end(user: User, *, keep_device, client_address: str) -> None:
+    """A new password ends the account's other sessions and app devices (devices/)."""
+    from devices.models import Device
+    from devices.services import devices_end_all
+
+    devices_end_all(user, ending=Device.Ending.PASSWORD_CHANGED, keep=keep_device, actor=user, client_address=client_address)
+
+
+def password_change_complete(
+    *, user: User, challenge, code: str, new_password_hash: str, client_address: str, keep_device=None
+) -> User:
+    """The new password after the SMS code; every other session and device ends (`keep_device`,
+    the id of the session's own device, stays)."""
     now = timezone.now()
     with transaction.atomic():
         result = _consume_code(
@@ -641,6 +654,7 @@ def password_change_complete(*, user: User, challenge, code: str, new_password_h
             user.password = new_password_hash
             user.save(update_fields=["password"])
             audit_record(action="password_changed", actor=user, subject=user, client_address=client_address)
+            _devices_end(user, keep_device=keep_device, client_address=client_address)
             _notify(user, "password_changed")
     if result.outcome != otp.ACCEPTED:
         raise OtpRejected(result.outcome, result.remaining)

@@ -393,6 +393,7 @@ class PasswordChangeVerifyView(CodeStepView):
             code=code,
             new_password_hash=data["hash"],
             client_address=client_address(request),
+            keep_device=request.session.get("absher_device"),
         )
         del request.session[PASSWORD_CHANGE]
         update_session_auth_hash(request, user)  # this session stays; every other one ends

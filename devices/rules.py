@@ -7,7 +7,10 @@ _BROWSERS = [
     # Order matters: Edge, Opera and Samsung's browser also say "Chrome"; Chrome also says "Safari".
     ("Edg/", "Edge"),
     ("EdgA/", "Edge"),
+    ("EdgiOS/", "Edge"),
     ("OPR/", "Opera"),
+    ("OPT/", "Opera"),
+    ("OPiOS/", "Opera"),
     ("SamsungBrowser/", "Samsung Internet"),
     ("Firefox/", "Firefox"),
     ("FxiOS/", "Firefox"),
@@ -27,13 +30,20 @@ _SYSTEMS = [
 ]
 
 
-def browser_name(user_agent: str) -> str:
-    """What a citizen recognises of a browser: "Chrome on Android", "Safari on iPhone", or ""."""
+def browser_parts(user_agent: str) -> tuple[str, str]:
+    """(browser, system) of a User-Agent header, each "" when not recognised: ("Chrome", "Android")."""
     user_agent = user_agent or ""
     browser = next((name for marker, name in _BROWSERS if marker in user_agent), "")
     system = next((name for pattern, name in _SYSTEMS if pattern.search(user_agent)), "")
+    return browser, system
+
+
+def browser_name(user_agent: str) -> str:
+    """What a citizen recognises of a browser: "Chrome on Android", "Safari on iPhone", or "".
+    Stored in English (the staff's admin reads it); the pages translate it (devices.selectors)."""
+    browser, system = browser_parts(user_agent)
     if browser and system:
-        return f"{browser} on {system}" if browser else system
+        return f"{browser} on {system}"
     return browser or system
 
 

@@ -14,6 +14,7 @@ from absher.audit import audit_record
 from absher.notifications.services import message_enqueue
 
 from . import rules, tokens
+from .exceptions import DeviceIsCurrent, DeviceNotFound
 from .models import Device
 
 #: A web session whose device ended: the session middleware signs it out at its next request
@@ -74,6 +75,10 @@ def device_start(
                 to=user.mobile, language=user.preferred_language, purpose="devices.new_device", user=user,
                 render=partial(_notice_text),
             )
+    if kind == Device.Kind.WEB:
+        # A row id used again (a test database's rollback, a restored backup) must not inherit
+        # the "ended" mark of the device that had it.
+        cache.delete(ENDED_CACHE_KEY.format(device.pk))
     return device
 
 
@@ -94,15 +99,29 @@ def device_end(device: Device, *, ending: str, actor=None, client_address: str =
     return bool(ended)
 
 
-def devices_end_all(user, *, ending: str, keep: Device | None = None, actor=None, client_address: str = "") -> int:
-    """End every live device of `user` but `keep`; how many ended."""
+def devices_end_all(user, *, ending: str, keep: Device | int | None = None, actor=None, client_address: str = "") -> int:
+    """End every live device of `user` but `keep` (a device or its id); how many ended."""
     live = Device.objects.filter(user=user, ended_at__isnull=True)
-    if keep is not None:
-        live = live.exclude(pk=keep.pk)
+    keep_id = getattr(keep, "pk", keep)
+    if keep_id is not None:
+        live = live.exclude(pk=keep_id)
     return sum(device_end(d, ending=ending, actor=actor, client_address=client_address) for d in live)
 
 
-def not_me(user, *, client_address: str = "", from_device: Device | None = None) -> int:
+def device_end_own(*, user, device_id: int, current_device_id: int | None, client_address: str = "") -> Device:
+    """The account holder ends one of their sessions or devices (the sessions page, the app).
+    Raises DeviceNotFound for a device of another account, DeviceIsCurrent for the one asking
+    (that is signing out). Ending one that has already ended changes nothing."""
+    device = Device.objects.filter(pk=device_id, user=user).first()
+    if device is None:
+        raise DeviceNotFound()
+    if current_device_id is not None and device.pk == current_device_id:
+        raise DeviceIsCurrent()
+    device_end(device, ending=Device.Ending.ENDED_BY_CITIZEN, actor=user, client_address=client_address)
+    return device
+
+
+def not_me(user, *, client_address: str = "", from_device: Device | int | None = None) -> int:
     """"It wasn't me": every session and device ends (this one too), the password stops working
     (the citizen sets a new one through "Forgot your password", with an SMS code), an SMS tells the
     account's mobile, and the audit trail records it."""
@@ -112,7 +131,7 @@ def not_me(user, *, client_address: str = "", from_device: Device | None = None)
         user.save(update_fields=["password"])
         audit_record(
             action="account_not_me", actor=user, subject=user, client_address=client_address,
-            ended=ended, device=getattr(from_device, "pk", None),
+            ended=ended, device=getattr(from_device, "pk", from_device),
         )
         if user.mobile:
             message_enqueue(
@@ -128,41 +147,50 @@ def _not_me_text() -> str:
     return _("Absher: every session of your account was ended and its password stopped working. Set a new one with \"Forgot your password\".")
 
 
-def web_session_alive(device_id: int, *, check_database: bool, now: datetime | None = None) -> bool:
+def web_session_alive(device_id: int, *, check_database: bool, client_address: str = "", now: datetime | None = None) -> bool:
     """Is the web session's device still live? The cache at every request; the database (noting
-    "last seen") when `check_database`, at most once a minute a session."""
+    "last seen" and where from) when `check_database`, at most once a minute a session."""
     if cache.get(ENDED_CACHE_KEY.format(device_id)):
         return False
     if check_database:
-        return bool(Device.objects.filter(pk=device_id, ended_at__isnull=True).update(last_seen_at=now or timezone.now()))
+        seen = {"last_seen_at": now or timezone.now()}
+        if client_address:
+            seen["last_seen_address"] = client_address
+        return bool(Device.objects.filter(pk=device_id, ended_at__isnull=True).update(**seen))
     return True
 
 
-def _still_alive(now: datetime) -> Q:
-    """Devices that may still be used: a web session seen within its idle timeout (its "last seen"
-    is written once a minute) and its absolute timeout; an app device within its refresh token's
-    lifetime and its maximum age."""
-    web_seen = now - settings.SESSION_IDLE_TIMEOUT - timedelta(seconds=60)
-    web = Q(kind=Device.Kind.WEB, last_seen_at__gt=web_seen, signed_in_at__gt=now - settings.SESSION_ABSOLUTE_TIMEOUT)
+def live(now: datetime) -> Q:
+    """The devices still signed in at `now`: not ended, and not past what ends them unnoticed: a
+    web session idle for SESSION_IDLE_TIMEOUT or older than SESSION_ABSOLUTE_TIMEOUT (its browser
+    never came back to be signed out), an app not seen for a refresh token's lifetime (its last
+    refresh token has expired) or older than API_DEVICE_MAX_AGE. "Last seen" is noted at most once
+    a minute, together with the session's own idle clock (accounts.middleware)."""
+    web = Q(
+        kind=Device.Kind.WEB,
+        last_seen_at__gt=now - settings.SESSION_IDLE_TIMEOUT,
+        signed_in_at__gt=now - settings.SESSION_ABSOLUTE_TIMEOUT,
+    )
     app = Q(
         kind=Device.Kind.APP,
         last_seen_at__gt=now - settings.API_REFRESH_TOKEN_LIFETIME,
         signed_in_at__gt=now - settings.API_DEVICE_MAX_AGE,
     )
-    return web | app
+    return Q(ended_at__isnull=True) & (web | app)
 
 
 def active_devices(user, *, now: datetime | None = None):
     """The account's live sessions and devices, the most recently seen first."""
-    now = now or timezone.now()
-    return Device.objects.filter(_still_alive(now), user=user, ended_at__isnull=True).order_by("-last_seen_at", "-id")
+    return Device.objects.filter(live(now or timezone.now()), user=user).order_by("-last_seen_at", "-id")
 
 
 def expire_devices(*, now: datetime | None = None) -> int:
-    """Mark ended the devices nobody can use any more (a periodic task): sessions past their
-    timeouts, app devices past their tokens; and drop tokens that can no longer work."""
+    """Mark ended (EXPIRED) the devices that stopped being live without a request to notice it, in
+    one UPDATE (a periodic task: millions of sessions end this way each day, and an expiry is no
+    one's action, so no audit row); and drop tokens that can no longer work. How many ended. The
+    pages and the API already leave them out (live())."""
     now = now or timezone.now()
-    expired = Device.objects.filter(ended_at__isnull=True).exclude(_still_alive(now)).update(
+    expired = Device.objects.filter(ended_at__isnull=True).exclude(live(now)).update(
         ended_at=now, ending=Device.Ending.EXPIRED
     )
     tokens.purge_expired(now=now)

@@ -25,6 +25,12 @@ def web_sign_in(sender, request, user, **kwargs):
         request.absher_set_device_cookie = key  # devices.middleware sets it on the response
     if request.session.session_key is None:
         request.session.save()
+    # Signing in again in a session that kept its data (the same account): its former device ends.
+    previous = request.session.get(SESSION_DEVICE)
+    if previous:
+        former = Device.objects.filter(pk=previous, user=user, ended_at__isnull=True).first()
+        if former is not None:
+            services.device_end(former, ending=Device.Ending.SIGNED_OUT, client_address=client_address(request))
     user_agent = request.META.get("HTTP_USER_AGENT", "")
     device = services.device_start(
         user=user,

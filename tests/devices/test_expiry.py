@@ -20,7 +20,7 @@ def _device(user, kind, *, signed_in_ago, seen_ago):
 @pytest.mark.django_db
 def test_a_web_session_idle_past_its_timeout_leaves_the_list(user_factory):
     user = user_factory(state="active")
-    idle = settings.SESSION_IDLE_TIMEOUT + timedelta(seconds=60)
+    idle = settings.SESSION_IDLE_TIMEOUT
     alive = _device(user, Device.Kind.WEB, signed_in_ago=timedelta(hours=1), seen_ago=idle - timedelta(seconds=1))
     _device(user, Device.Kind.WEB, signed_in_ago=timedelta(hours=1), seen_ago=idle + timedelta(seconds=1))
     too_old = settings.SESSION_ABSOLUTE_TIMEOUT

@@ -21,19 +21,13 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from absher.models import AuditEvent
+from absher.models import SIGN_IN_ACTIONS, AuditEvent
 
 from .models import User
 
 FORMAT = "absher-personal-data/1"
 
-#: The audit trail's actions that are sign-ins of the account (or tries at one), shown as its history.
-SIGN_IN_ACTIONS = (
-    "login_password_ok", "login_succeeded", "login_failed", "login_refused_locked", "login_refused_suspended",
-    "account_locked", "device_signed_in", "device_ended", "api_refresh_token_reused", "account_not_me",
-    "passkey_signed_in", "passkey_sign_in_failed",
-)
-#: What each of them says, for the readable page and the `action_label` of the file.
+#: The sign-in actions (absher.models.SIGN_IN_ACTIONS): what each of them says, for the readable page and the `action_label` of the file.
 SIGN_IN_LABELS = {
     "login_password_ok": _("Password accepted; code sent"),
     "login_succeeded": _("Signed in"),

@@ -1,7 +1,7 @@
 """Starting and ending an account's sessions and devices. Views and the API call these."""
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings

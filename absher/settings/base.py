@@ -513,6 +513,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RequestStatusEnum": "civil_affairs.models.RequestStatus",
         "AccountStateEnum": "accounts.models.AccountState",
+        "DeviceKindEnum": "devices.models.Device.Kind",
     },
     # Statuses every route may answer (api/schema.py): 415 where there is a body, 404 for a list's
     # page past its end; drf-spectacular's own hooks first.

@@ -13,11 +13,39 @@ daughter, worker, requests, notices) and returns {parameter: value}. One line a 
     "/api/v1/requests/{reference}/": lambda a: {"reference": a.requests[0].reference},
 """
 
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
-from .conftest import API, Household, assert_error, generated_schema
+from .conftest import API, Household, assert_error, device_for, generated_schema
+
+
+def _bill(a: Household):
+    """An unpaid bill of A: the son's passport renewal."""
+    from django.utils import timezone
+
+    from passports import services
+    from passports.models import Service
+
+    today = timezone.localdate()
+    services.passport_record(
+        holder=a.son, number=services.new_passport_number(), country="SA", issued_on=today - timedelta(days=5 * 365),
+        expires_on=today + timedelta(days=20), actor=a.user, validity_years=5,
+    )
+    return services.service_order(
+        service=Service.PASSPORT, actor=a.user, holder=a.son,
+        params={"years": 5, "delivery": "collection", "office": "riyadh"}, submission_key=uuid.uuid4(),
+    )
+
+
+def _receipt(a: Household):
+    """A's receipt: the bill paid (through the simulated gateway's service calls) and carried out."""
+    from passports import billing, services
+
+    bill = billing.bill_pay(bill=_bill(a), payment_reference="SIM-TEST", actor=a.user)
+    return services.bill_fulfil(bill=bill, actor=a.user)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +58,15 @@ OBJECT_ROUTES: dict[str, Callable[[Household], dict]] = {
         "reference": a.requests[0].reference, "attachment_id": a.requests[0].attachments.first().pk,
     },
     # Passports: people, documents, visas, permits, bills, payments, receipts (api/resources/passports_urls.py).
+    "/api/v1/bills/{number}/": lambda a: {"number": _bill(a).number},
+    "/api/v1/bills/{number}/pay/": lambda a: {"number": _bill(a).number},
+    "/api/v1/receipts/{reference}/": lambda a: {"reference": _receipt(a).reference},
+    "/api/v1/receipts/{reference}/pdf/": lambda a: {"reference": _receipt(a).reference},
+    "/api/v1/passports/people/{national_id}/": lambda a: {"national_id": a.son.national_id},
+    "/api/v1/passports/people/{national_id}/travel/": lambda a: {"national_id": a.son.national_id},
+    "/api/v1/passports/people/{national_id}/passport/": lambda a: {"national_id": a.son.national_id},
     # Sessions and devices (devices/api_urls.py), passkeys (passkeys/api_urls.py).
+    "/api/v1/devices/{device_id}/end/": lambda a: {"device_id": device_for(a.user).pk},
 }
 
 #: Parameterised routes that name no object of an account (none yet); each with its reason.

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 SIGN_IN_ACTIONS = (
     "login_password_ok", "login_succeeded", "login_failed", "login_refused_locked", "login_refused_suspended",
     "account_locked", "device_signed_in", "device_ended", "api_refresh_token_reused", "account_not_me",
-    "passkey_signed_in", "passkey_sign_in_failed",
+    "passkey_used", "passkey_clone_suspected",
 )
 
 

@@ -39,8 +39,8 @@ SIGN_IN_LABELS = {
     "device_ended": _("A sign-in was ended"),
     "api_refresh_token_reused": _("App sign-in ended: its token was used twice"),
     "account_not_me": _("A sign-in was reported as not you"),
-    "passkey_signed_in": _("Signed in with a passkey"),
-    "passkey_sign_in_failed": _("Passkey sign-in refused"),
+    "passkey_used": _("Signed in with a passkey"),
+    "passkey_clone_suspected": _("Passkey refused: it may have been copied"),
 }
 #: The newest sign-in events a download holds (failed tries can be many).
 SIGN_IN_EVENTS_MAX = 1000

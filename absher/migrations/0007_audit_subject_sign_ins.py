@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(('action__in', (
                     'login_password_ok', 'login_succeeded', 'login_failed', 'login_refused_locked',
                     'login_refused_suspended', 'account_locked', 'device_signed_in', 'device_ended',
-                    'api_refresh_token_reused', 'account_not_me', 'passkey_signed_in', 'passkey_sign_in_failed',
+                    'api_refresh_token_reused', 'account_not_me', 'passkey_used', 'passkey_clone_suspected',
                 ))),
                 fields=['subject', '-at', '-id'],
                 name='audit_subject_sign_ins',

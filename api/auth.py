@@ -48,7 +48,7 @@ class SignInSerializer(serializers.Serializer):
 
 class ChallengeSerializer(serializers.Serializer):
     challenge = serializers.CharField(help_text="Send it back with the SMS code (valid for the code's lifetime).")
-    masked_mobile = serializers.CharField(help_text="Where the code went: 05*****678.")
+    masked_mobile = serializers.CharField(help_text="Where the code went, masked: 05•••••678.")
     code_expires_in = serializers.IntegerField(help_text="Seconds.")
 
 

@@ -7,6 +7,8 @@
 `message` is what the pages would show; `fields` only for a form's field errors.
 """
 
+import math
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404
@@ -82,6 +84,15 @@ def _field_errors(detail) -> dict:
     return out
 
 
+def _retry_after(moment) -> dict:
+    """Retry-After (whole seconds, at least 1) for a refusal that ends at `moment` (a lockout, a code cap)."""
+    if moment is None:
+        return {}
+    from django.utils import timezone
+
+    return {"Retry-After": str(max(1, math.ceil((moment - timezone.now()).total_seconds())))}
+
+
 _CODES = {
     exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "token_invalid",
@@ -126,5 +137,8 @@ def exception_handler(exc, context):
     for cls, http_status in DOMAIN_ERRORS:
         if isinstance(exc, cls):
             set_rollback()
-            return Response(body(getattr(exc, "code", "error") or "error", _text(exc)), status=http_status)
+            headers = {}
+            if http_status == status.HTTP_429_TOO_MANY_REQUESTS:
+                headers = _retry_after(getattr(exc, "until", None) or getattr(exc, "retry_at", None))
+            return Response(body(getattr(exc, "code", "error") or "error", _text(exc)), status=http_status, headers=headers)
     return None  # a bug: Django's 500 handler answers (and Sentry hears of it)

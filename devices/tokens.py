@@ -61,6 +61,13 @@ def issue_pair(device: Device, *, now: datetime | None = None) -> TokenPair:
     return TokenPair(access, refresh, access_expires, refresh_expires)
 
 
+def _usable(user) -> bool:
+    """May the account use the app? Not when suspended, closed or not yet confirmed."""
+    from accounts.models import AccountState
+
+    return user.is_active and user.state not in (AccountState.SUSPENDED, AccountState.CLOSED, AccountState.PENDING_PHONE)
+
+
 def authenticate_access(raw: str, *, now: datetime | None = None):
     """(user, device) for a live access token of a live device of a usable account, else None."""
     if not raw.startswith(ACCESS_PREFIX) or len(raw) > 100:
@@ -74,9 +81,7 @@ def authenticate_access(raw: str, *, now: datetime | None = None):
     if token is None:
         return None
     device, user = token.device, token.device.user
-    from accounts.models import AccountState
-
-    if not user.is_active or user.state in (AccountState.SUSPENDED, AccountState.CLOSED, AccountState.PENDING_PHONE):
+    if not _usable(user):
         return None
     if now - device.last_seen_at >= TOUCH_EVERY:
         Device.objects.filter(pk=device.pk).update(last_seen_at=now)
@@ -97,6 +102,8 @@ def refresh(raw: str, *, client_address: str = "", now: datetime | None = None) 
         if token is None or token.device.ended_at is not None:
             raise TokenInvalid()
         device = token.device
+        if not _usable(device.user):
+            raise TokenInvalid()  # a suspended or closed account gets no new pair
         if token.used_at is not None:
             reused = device
         elif token.expires_at <= now:

@@ -160,6 +160,9 @@ def test_lockout_after_the_limit_with_the_same_audit_rows_as_the_web(post, clien
     locked = assert_error(api_answers[settings.LOGIN_FAILURE_LIMIT - 1], 429, "locked")
     assert ":" in locked["message"]  # until when, HH:MM
     assert_error(api_answers[-1], 429, "locked")
+    # The app is told when to try again (the lockout's first period: LOGIN_LOCKOUT_BASE).
+    retry = int(api_answers[-1]["Retry-After"])
+    assert 0 < retry <= settings.LOGIN_LOCKOUT_BASE.total_seconds()
     # Even the right password waits for the end of the lockout.
     assert_error(post(SIGN_IN, {"username": app_user.username, "password": PASSWORD}, REMOTE_ADDR="192.0.2.20"),
                  429, "locked")
@@ -241,6 +244,8 @@ def test_a_suspended_account_cannot_sign_in_and_its_tokens_stop(post, citizen, s
     citizen.save(update_fields=["state"])
     assert_error(post(SIGN_IN, {"username": citizen.username, "password": PASSWORD}), 400, "suspended")
     assert_error(authorised(tokens["access_token"]).post(SIGN_OUT), 401, "token_invalid")
+    # Nor does its refresh token give it a new pair.
+    assert_error(post(REFRESH, {"refresh_token": tokens["refresh_token"]}), 401, "token_invalid")
 
 
 # --- tokens -------------------------------------------------------------------------------
@@ -306,6 +311,8 @@ def test_sign_out_ends_the_device_and_its_tokens(citizen, signed_in, post):
     assert device.ending == Device.Ending.SIGNED_OUT
     assert not AccessToken.objects.filter(device=device).exists()
     assert_error(authorised(tokens["access_token"]).post(SIGN_OUT), 401, "token_invalid")
+    # Nor does its refresh token give it a new pair.
+    assert_error(post(REFRESH, {"refresh_token": tokens["refresh_token"]}), 401, "token_invalid")
     assert_error(post(REFRESH, {"refresh_token": tokens["refresh_token"]}), 401, "token_invalid")
 
 

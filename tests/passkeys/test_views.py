@@ -12,6 +12,7 @@ from absher.models import AuditEvent
 from accounts.models import AccountState
 from devices.models import Device
 from passkeys.models import Passkey
+from passkeys.notifications import notice_text
 
 from .authenticator import SoftAuthenticator
 
@@ -47,7 +48,8 @@ def test_add_from_the_profile_name_rename_remove(client, user_factory, last_code
     passkey = Passkey.objects.get(user=user)
     assert response.json() == {"redirect": reverse("passkeys:rename", args=[passkey.pk]) + "?new=1"}
     assert passkey.name == "Chrome on Android"  # the default: the browser that made it
-    assert "passkey" in sms_outbox[-1].body.lower() or sms_outbox[-1].purpose == "passkeys.added"
+    with translation.override(user.preferred_language):  # the SMS is in the account's language
+        assert sms_outbox[-1].body == notice_text("added")
     # One confirmed code adds one passkey.
     assert post_json(client, "passkeys:add-options").status_code == 400
 

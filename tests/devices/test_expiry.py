@@ -59,3 +59,12 @@ def test_the_task_marks_the_dead_ones_ended_and_drops_dead_tokens(user_factory):
     # The live pair still works.
     assert tokens.authenticate_access(pair.access_token)[1] == alive
     assert RefreshToken.objects.filter(device=alive).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_auditors_read_sessions_devices_and_passkeys():
+    from django.contrib.auth.models import Group
+
+    granted = {f"{p.content_type.app_label}.{p.codename}" for p in Group.objects.get(name="Auditors").permissions.all()}
+    assert {"devices.view_device", "passkeys.view_passkey"} <= granted
+    assert "devices.change_device" not in granted

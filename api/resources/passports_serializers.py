@@ -2,35 +2,30 @@
 
 Views build plain dicts with the builders below from what the selectors read, and these
 serializers render them: the schema is exactly what is sent. Every date a page shows in both
-calendars comes as a PassportsDate (ISO, Hijri and the page's text in the Accept-Language).
+calendars comes as a DualDate (ISO, Hijri and the page's text in the Accept-Language).
 """
 
 from datetime import date
 
 from rest_framework import serializers
 
-from civil_affairs.ages import to_hijri
 from civil_affairs.models import Person
-from civil_affairs.templatetags.calendars import dual_date
 from passports.models import Bill, Passport, Service, TravelPermit, TravelRecord, Visa
 from passports.reasons import PAY_FINES, RENEW_IQAMA, RENEW_PASSPORT
 from passports.rules import authority
 
+from .serializers_citizen import DualDateSerializer
+
 # --- dates ---------------------------------------------------------------------------------
 
 
-class PassportsDateSerializer(serializers.Serializer):
-    date = serializers.DateField(help_text="Gregorian, ISO 8601.")
-    hijri = serializers.CharField(help_text="Umm al-Qura, year-month-day: 1448-05-19 (empty out of its range).")
-    text = serializers.CharField(help_text="Both calendars as the pages write them, in the Accept-Language.")
+# One date shape in the whole API: {gregorian, hijri, text} (api/resources/serializers_citizen.py).
+PassportsDateSerializer = DualDateSerializer
 
 
-def dual(day: date | None) -> dict | None:
-    if day is None:
-        return None
-    hijri = to_hijri(day)
-    return {"date": day, "hijri": f"{hijri.year:04d}-{hijri.month:02d}-{hijri.day:02d}" if hijri else "",
-            "text": dual_date(day)}
+def dual(day: date | None) -> date | None:
+    """A date for a DualDate field (it renders both calendars itself)."""
+    return day
 
 
 def days_left(day: date | None, today: date) -> int | None:

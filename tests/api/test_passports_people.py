@@ -49,7 +49,7 @@ def test_the_people_are_those_of_the_passports_landing(api_as, world, passport_o
     son = rows[world.son.national_id]
     assert son["person"]["relation_label"] == "Your son"
     assert son["passport"]["number"] == passport.number
-    assert son["passport"]["expires_on"]["date"] == passport.expires_on.isoformat()
+    assert son["passport"]["expires_on"]["gregorian"] == passport.expires_on.isoformat()
     assert son["passport"]["days_left"] == 20 and son["passport"]["expired"] is False
     assert son["iqama"] is None
     worker = rows[world.worker.national_id]
@@ -63,7 +63,7 @@ def test_dates_come_in_both_calendars_in_the_readers_language(api_as, world, tod
     hijri = to_hijri(birth)
     english = api_as(world.father, "en").get(person_url(world.son)).json()["person"]["birth_date"]
     arabic = api_as(world.father).get(person_url(world.son)).json()["person"]["birth_date"]
-    assert english["date"] == arabic["date"] == birth.isoformat()
+    assert english["gregorian"] == arabic["gregorian"] == birth.isoformat()
     assert english["hijri"] == arabic["hijri"] == f"{hijri.year:04d}-{hijri.month:02d}-{hijri.day:02d}"
     with translation.override("en"):
         assert english["text"] == dual_date(birth)
@@ -175,7 +175,7 @@ def test_the_travel_record_of_a_person_newest_first_and_between_dates(api_as, wo
     assert body["count"] == 2
     assert [(r["direction"], r["port"]) for r in body["results"]] == [("entry", "JED"), ("exit", "RUH")]
     assert body["results"][0]["port_label"] == "King Abdulaziz International Airport, Jeddah"
-    assert body["results"][0]["on"]["date"] == (today - timedelta(days=10)).isoformat()
+    assert body["results"][0]["on"]["gregorian"] == (today - timedelta(days=10)).isoformat()
     since = (today - timedelta(days=20)).isoformat()
     assert [r["direction"] for r in client.get(travel_url(world.son), {"date_from": since}).json()["results"]] == ["entry"]
     # A Hijri date works as on the page.

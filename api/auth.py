@@ -29,16 +29,21 @@ from .schema import ERRORS
 CHALLENGE_SALT = "api.sign-in"
 
 
-def _challenge_token(user_id: int, challenge) -> str:
-    return signing.dumps({"u": user_id, "c": str(challenge)}, salt=CHALLENGE_SALT)
+def challenge_token(user_id: int, challenge, *, salt: str = CHALLENGE_SALT) -> str:
+    """The challenge of an SMS code step, signed for the app to send back with the code."""
+    return signing.dumps({"u": user_id, "c": str(challenge)}, salt=salt)
 
 
-def _challenge_load(value: str) -> tuple[int, str]:
+def challenge_load(value: str, *, salt: str = CHALLENGE_SALT, user_id: int | None = None, expired: str = "") -> tuple[int, str]:
+    """(user id, challenge) of a token of `challenge_token`, still fresh (the code's lifetime, twice);
+    with `user_id`, only that account's. Else the error `challenge_invalid` saying `expired`."""
     try:
-        data = signing.loads(value, salt=CHALLENGE_SALT, max_age=settings.OTP_VALIDITY * 2)
+        data = signing.loads(value, salt=salt, max_age=settings.OTP_VALIDITY * 2)
+        if user_id is not None and int(data["u"]) != user_id:
+            raise ValueError
         return int(data["u"]), str(data["c"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise ApiError("challenge_invalid", _("This sign-in has expired. Start again."), 400) from None
+        raise ApiError("challenge_invalid", expired or _("This sign-in has expired. Start again."), 400) from None
 
 
 class SignInSerializer(serializers.Serializer):
@@ -100,7 +105,8 @@ def start_app_device(request, user, *, device_id: str, device_name: str, signed_
     from django.db import transaction
 
     user_agent = request.META.get("HTTP_USER_AGENT", "")
-    name = device_rules.app_device_name(device_name) or device_rules.browser_name(user_agent) or "Absher app"
+    # Nameless, the sessions page calls it "Unknown device" in the citizen's language (devices.selectors).
+    name = device_rules.app_device_name(device_name) or device_rules.browser_name(user_agent)
     with transaction.atomic():
         device = device_services.device_start(
             user=user, kind=Device.Kind.APP, name=name, user_agent=user_agent, device_key=device_id,
@@ -132,7 +138,7 @@ class SignInView(APIView):
             ) from None
         user = User.objects.only("mobile").get(pk=challenge.user_id)
         return Response({
-            "challenge": _challenge_token(challenge.user_id, challenge.challenge),
+            "challenge": challenge_token(challenge.user_id, challenge.challenge),
             "masked_mobile": mask_mobile(user.mobile),
             "code_expires_in": int(settings.OTP_VALIDITY.total_seconds()),
         })
@@ -150,7 +156,7 @@ class SignInCodeView(APIView):
     def post(self, request):
         data = CodeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user_id, challenge = _challenge_load(data.validated_data["challenge"])
+        user_id, challenge = challenge_load(data.validated_data["challenge"])
         user = accounts_services.login_complete(
             user_id=user_id, challenge=challenge, code=data.validated_data["code"], client_address=client_address(request)
         )
@@ -172,7 +178,7 @@ class SignInResendView(APIView):
     def post(self, request):
         data = ResendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user_id, challenge = _challenge_load(data.validated_data["challenge"])
+        user_id, challenge = challenge_load(data.validated_data["challenge"])
         user = User.objects.filter(pk=user_id).first()
         if user is None:
             raise ApiError("challenge_invalid", _("This sign-in has expired. Start again."), 400)

@@ -5,7 +5,6 @@ same reason codes. The closing's challenge is signed, bound to the account, and 
 """
 
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,31 +17,21 @@ from absher.request_info import client_address
 from accounts import closure, export
 from accounts.rules import mask_mobile
 
-from ..errors import ApiError
+from ..auth import challenge_load, challenge_token
 from ..permissions import SignedIn
 from ..schema import ERRORS
 
 CLOSE_SALT = "api.account-close"
 
 
-def _challenge_token(user_id: int, challenge) -> str:
-    return signing.dumps({"u": user_id, "c": str(challenge)}, salt=CLOSE_SALT)
-
-
 def _challenge_load(value: str, *, user_id: int) -> str:
-    """The challenge, if this account's and still fresh (a token of another account is refused)."""
-    try:
-        data = signing.loads(value, salt=CLOSE_SALT, max_age=settings.OTP_VALIDITY * 2)
-        if int(data["u"]) != user_id:
-            raise ValueError
-        return str(data["c"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise ApiError("challenge_invalid", _("This closing has expired. Start again."), 400) from None
+    """The closing's challenge, if this account's and still fresh (a token of another account is refused)."""
+    return challenge_load(value, salt=CLOSE_SALT, user_id=user_id, expired=_("This closing has expired. Start again."))[1]
 
 
 class CloseChallengeSerializer(serializers.Serializer):
     challenge = serializers.CharField(help_text="Send it back with the SMS code (valid for the code's lifetime).")
-    masked_mobile = serializers.CharField(help_text="Where the code went: 05*****678.")
+    masked_mobile = serializers.CharField(help_text="Where the code went, masked: 05•••••678.")
     code_expires_in = serializers.IntegerField(help_text="Seconds.")
 
 
@@ -78,7 +67,7 @@ class CloseStartView(APIView):
     def post(self, request):
         challenge = closure.close_begin(user=request.user, client_address=client_address(request))
         return Response({
-            "challenge": _challenge_token(request.user.pk, challenge),
+            "challenge": challenge_token(request.user.pk, challenge, salt=CLOSE_SALT),
             "masked_mobile": mask_mobile(request.user.mobile),
             "code_expires_in": int(settings.OTP_VALIDITY.total_seconds()),
         }, headers={"Cache-Control": "no-store"})

@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import AccountState
+from civil_affairs.ages import anniversary
 
 API = "/api/v1/"
 
@@ -99,6 +100,8 @@ class Household:
     daughter: object = None
     worker: object = None
     requests: list = field(default_factory=list)
+    #: The run's date in Riyadh (the `today` fixture): what the household's dates were made from.
+    today: object = None
     notices: list = field(default_factory=list)
 
 
@@ -113,7 +116,7 @@ def _pdf(name="record.pdf"):
 
 
 @pytest.fixture
-def household_factory(db, person_factory, user_factory, django_capture_on_commit_callbacks):
+def household_factory(db, person_factory, user_factory, django_capture_on_commit_callbacks, today):
     """`household_factory(surname)`: an active citizen with a wife, a son (10), a daughter (17),
     a sponsored worker, a filed civil affairs request with a PDF attachment, and a notice."""
     from civil_affairs import notifications as civil_affairs_notices
@@ -125,17 +128,16 @@ def household_factory(db, person_factory, user_factory, django_capture_on_commit
 
     def make(surname: str = "Harbi") -> Household:
         serial["n"] += 1
-        today = timezone.localdate()
         person = person_factory(sex="M", birth_date=date(1980, 3, 1), name_en=f"Saad {surname}", name_ar="سعد")
         wife = person_factory(sex="F", birth_date=date(1984, 5, 1), name_en=f"Haya {surname}", name_ar="هيا")
-        son = person_factory(sex="M", birth_date=today - timedelta(days=365 * 10), father=person, mother=wife,
+        son = person_factory(sex="M", birth_date=anniversary(today, years=-10), father=person, mother=wife,
                              national_id_issued=False, name_en=f"Omar {surname}", name_ar="عمر")
-        daughter = person_factory(sex="F", birth_date=today - timedelta(days=365 * 17), father=person, mother=wife,
+        daughter = person_factory(sex="F", birth_date=anniversary(today, years=-17), father=person, mother=wife,
                                   national_id_issued=False, name_en=f"Reem {surname}", name_ar="ريم")
         worker = person_factory(prefix="2", sex="F", birth_date=date(1992, 2, 2), nationality="PH",
                                 iqama_expiry=today + timedelta(days=200), name_en="Maria Cruz", name_ar="ماريا")
         user = user_factory(state=AccountState.ACTIVE, person=person, username=f"{surname}{serial['n']:04d}x")
-        home = Household(user=user, person=person, wife=wife, son=son, daughter=daughter, worker=worker)
+        home = Household(user=user, person=person, wife=wife, son=son, daughter=daughter, worker=worker, today=today)
         staff = user_factory(state=AccountState.ACTIVE, is_staff=True)
         passports.sponsorship_start(sponsor=person, worker=worker, occupation_ar="عاملة منزلية",
                                     occupation_en="Housemaid", started_on=today - timedelta(days=400), actor=staff)

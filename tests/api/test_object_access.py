@@ -24,12 +24,10 @@ from .conftest import API, Household, assert_error, device_for, generated_schema
 
 def _bill(a: Household):
     """An unpaid bill of A: the son's passport renewal."""
-    from django.utils import timezone
-
     from passports import services
     from passports.models import Service
 
-    today = timezone.localdate()
+    today = a.today
     services.passport_record(
         holder=a.son, number=services.new_passport_number(), country="SA", issued_on=today - timedelta(days=5 * 365),
         expires_on=today + timedelta(days=20), actor=a.user, validity_years=5,

@@ -2,13 +2,14 @@
 axe-core with no violation, and the closing done through the pages with its SMS code."""
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccountState, User
+from civil_affairs.ages import anniversary
 from tests.browser.test_accessibility import AXE, set_language, sign_in, violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +24,7 @@ def axe_source():
 
 
 @pytest.fixture
-def citizen(user_factory, person_factory):
+def citizen(user_factory, person_factory, today):
     from absher.models import AuditEvent
     from dependents.models import GuardianLink
     from devices.models import Device
@@ -31,7 +32,7 @@ def citizen(user_factory, person_factory):
 
     user = user_factory(state=AccountState.ACTIVE, username="Privacy2026x", mobile="+966500000888")
     staff = user_factory(state=AccountState.ACTIVE, is_staff=True, username="Officer2026x")
-    child = person_factory(sex="F", birth_date=timezone.localdate() - timedelta(days=365 * 9), father=user.person,
+    child = person_factory(sex="F", birth_date=anniversary(today, years=-9), father=user.person,
                            national_id_issued=False, name_en="Reem Harbi", name_ar="ريم الحربي")
     GuardianLink.objects.create(guardian=user.person, dependent=child, guardian_account=user, relation="father",
                                 created_by=staff)

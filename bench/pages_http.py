@@ -339,7 +339,7 @@ def environment(args, scratch: Path) -> dict:
         "CELERY_BROKER_URL": "memory://",
         "SMS_BACKEND": "absher.sms.backends.console.SmsBackend",
         "MALWARE_SCANNER": "civil_affairs.scanning.SignatureScanner",
-        "FINGERPRINT_MATCHER": "biometrics.matching.MinutiaeMatcher",
+        "FINGERPRINT_MATCHER": "biometrics.matching.NbisMatcher",
         "PAYMENT_SIMULATOR_ALLOWED": "true",
         "DJANGO_STATIC_ROOT": str(scratch / "static"),
         "DJANGO_MEDIA_ROOT": str(scratch / "media"),

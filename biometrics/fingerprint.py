@@ -1,23 +1,24 @@
-"""Fingerprint templates as bytes (no ORM, no clock): a list of minutiae, as readers report them.
+"""Fingers, and fingerprint templates as bytes (no ORM, no clock).
 
-A minutia is a ridge ending or bifurcation: its position on the sensor (x, y in 0..255),
-the ridge direction (0..255 for 0..360 degrees) and its kind. A template is
+A template is what extraction leaves of one or more images of a finger: per image, its
+minutiae as NBIS gives them ("xyt": x and y in pixels, theta in degrees). The registry's
+reference holds the prints of the enrolment images (up to MAX_PRINTS) and says which algorithm
+and engine made them and the threshold in force then, so that a later change of engine is
+visible on every reference. Stored as
 
-    MAGIC (4 bytes) | quality (1 byte, 0..100) | count (1 byte) | count x (x, y, angle, kind)
+    MAGIC | JSON {"algorithm", "engine", "threshold", "prints": [[[x, y, theta], ...], ...]}
 
-so that one serialisation serves the reader drivers, the matcher and the encrypted registry
-reference. A template is biometric data: it never reaches a page, a log or an exception text.
+and encrypted at rest (civil_affairs.services_registry). A template is biometric data: it never
+reaches a page, a log or an exception text.
 """
 
-import struct
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
-MAGIC = b"FPT1"
-SENSOR_SIZE = 256
-ANGLE_UNITS = 256  # a full turn
-ENDING = 0
-BIFURCATION = 1
-MAX_MINUTIAE = 255
+MAGIC = b"NBT1"
+MAX_PRINTS = 10
+MAX_MINUTIAE = 400
+MAX_COORDINATE = 2000
 
 RIGHT_THUMB = "right_thumb"
 RIGHT_INDEX = "right_index"
@@ -36,37 +37,54 @@ FINGERS = (
 # The finger the kiosk asks for and the registry keeps a reference of.
 REFERENCE_FINGER = RIGHT_INDEX
 
+Print = tuple[tuple[int, int, int], ...]
+
 
 class TemplateError(ValueError):
     """Bytes that are not a template (the message never repeats them)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Minutia:
-    x: int
-    y: int
-    angle: int
-    kind: int
+@dataclass(frozen=True)
+class Template:
+    algorithm: str
+    engine: str
+    threshold: int | None
+    prints: tuple[Print, ...] = field(repr=False)
+
+    def __post_init__(self):
+        prints = tuple(tuple((int(x), int(y), int(t)) for x, y, t in p) for p in self.prints)
+        if not prints or len(prints) > MAX_PRINTS:
+            raise TemplateError("a template holds 1 to 10 prints")
+        for p in prints:
+            if len(p) > MAX_MINUTIAE:
+                raise TemplateError("too many minutiae")
+            if any(not (0 <= x <= MAX_COORDINATE and 0 <= y <= MAX_COORDINATE and -360 <= t <= 360) for x, y, t in p):
+                raise TemplateError("minutia out of range")
+        object.__setattr__(self, "prints", prints)
+
+    def as_lists(self) -> list[list[list[int]]]:
+        return [[list(m) for m in p] for p in self.prints]
 
 
-def encode(minutiae: list[Minutia], *, quality: int) -> bytes:
-    if len(minutiae) > MAX_MINUTIAE:
-        raise TemplateError("too many minutiae")
-    body = b"".join(struct.pack("BBBB", m.x, m.y, m.angle % ANGLE_UNITS, m.kind) for m in minutiae)
-    return MAGIC + struct.pack("BB", max(0, min(100, quality)), len(minutiae)) + body
+def encode(template: Template) -> bytes:
+    body = {"algorithm": template.algorithm, "engine": template.engine, "threshold": template.threshold,
+            "prints": template.as_lists()}
+    return MAGIC + json.dumps(body, separators=(",", ":")).encode()
 
 
-def decode(data: bytes) -> tuple[list[Minutia], int]:
-    """(minutiae, quality) of a template, or TemplateError."""
+def decode(data: bytes) -> Template:
+    """The template inside `encode`'s bytes, or TemplateError."""
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TemplateError("a template is bytes")
     data = bytes(data)
-    if len(data) < 6 or data[:4] != MAGIC:
+    if data[: len(MAGIC)] != MAGIC:
         raise TemplateError("not a fingerprint template")
-    quality, count = data[4], data[5]
-    if len(data) != 6 + 4 * count:
-        raise TemplateError("truncated fingerprint template")
-    minutiae = [Minutia(*struct.unpack_from("BBBB", data, 6 + 4 * i)) for i in range(count)]
-    if any(m.kind not in (ENDING, BIFURCATION) for m in minutiae):
-        raise TemplateError("unknown minutia kind")
-    return minutiae, quality
+    try:
+        body = json.loads(data[len(MAGIC):])
+        threshold = body.get("threshold")
+        return Template(
+            algorithm=str(body["algorithm"]), engine=str(body["engine"]),
+            threshold=None if threshold is None else int(threshold), prints=tuple(body["prints"]),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise TemplateError("damaged fingerprint template") from None

@@ -1,159 +1,175 @@
-"""Fingerprint matchers, chosen by dotted path in FINGERPRINT_MATCHER; 1:1 comparison only.
+"""Fingerprint matchers, chosen by dotted path in FINGERPRINT_MATCHER (like EMAIL_BACKEND).
 
-A matcher scores a captured template against the registry's reference of the ID typed; a
-score at or above its threshold is a match. The threshold comes from FINGERPRINT_MATCH_THRESHOLD
-(default: the one `bench/fingerprint_match.py` measured for at most 1 false match in 1,000).
-The comparison itself is pure (no ORM, no settings), so the benchmark runs it without Django.
+A matcher turns images into templates and compares on the server, never on a kiosk:
+
+- `enrol(images)`: the registry's reference template from the enrolment images;
+- `verify(reference, image)`: one capture against one reference (1:1), a `Verdict`;
+- `identify(image, gallery)`: one image against many templates (1:N, de-duplication).
+
+The default is NIST NBIS (mindtct, bozorth3) inside Debian's libfprint, run in a worker
+process (biometrics.engine). Its threshold (FINGERPRINT_MATCH_THRESHOLD, default below) is the
+lowest bozorth3 score whose measured false match rate has a 95 % upper bound of at most 0.1 %
+(bench/fingerprint_match.py, docs/biometrics.md). A vendor SDK replaces it through the setting
+by implementing the same three methods. No code path pretends to match: without the engine
+every method raises MatcherUnavailable.
 """
 
-import math
-from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from .fingerprint import ANGLE_UNITS, SENSOR_SIZE, Minutia, TemplateError, decode
+from .engine.client import EngineUnavailable, NoMinutiae, engine
+from .fingerprint import Template, TemplateError, decode, encode
+from .images import FingerImage
 
-DEFAULT_MATCHER = "biometrics.matching.MinutiaeMatcher"
+DEFAULT_MATCHER = "biometrics.matching.NbisMatcher"
 
 
-class BaseMatcher:
-    """`score(reference, probe)` in 0..1; `matches` compares it with the threshold."""
+class MatcherUnavailable(Exception):
+    """The matcher cannot compare now (its engine is missing or failed): nothing was decided."""
 
-    default_threshold = 0.5
+
+class PoorImage(Exception):
+    """An image with too little ridge detail to compare: the citizen touches the reader again."""
+
+    def __init__(self, minutiae: int = 0):
+        super().__init__(minutiae)
+        self.minutiae = minutiae
+
+
+@dataclass(frozen=True)
+class Verdict:
+    matched: bool
+    score: float
+    minutiae: int  # found in the capture
+
+
+class FingerprintMatcher:
+    algorithm = ""
+    default_threshold = 0.0
 
     def __init__(self, threshold: float | None = None):
         self.threshold = self.default_threshold if threshold is None else threshold
 
-    def score(self, reference: bytes, probe: bytes) -> float:  # pragma: no cover - interface
-        raise NotImplementedError
-
     def matches(self, score: float) -> bool:
         return score >= self.threshold
 
+    @property
+    def engine_version(self) -> str:  # pragma: no cover - interface
+        return ""
 
-_CENTRE = SENSOR_SIZE / 2
-_COS = [math.cos(2 * math.pi * a / ANGLE_UNITS) for a in range(ANGLE_UNITS)]
-_SIN = [math.sin(2 * math.pi * a / ANGLE_UNITS) for a in range(ANGLE_UNITS)]
+    def enrol(self, images: list[FingerImage]) -> bytes:  # pragma: no cover - interface
+        raise NotImplementedError
 
+    def verify(self, reference: bytes, image: FingerImage) -> Verdict:  # pragma: no cover - interface
+        raise NotImplementedError
 
-def _angle_gap(a: int, b: int) -> int:
-    gap = (a - b) % ANGLE_UNITS
-    return min(gap, ANGLE_UNITS - gap)
-
-
-def _signed(units: int) -> int:
-    units %= ANGLE_UNITS
-    return units - ANGLE_UNITS if units > ANGLE_UNITS // 2 else units
+    def identify(self, image: FingerImage, gallery: Iterable[tuple[object, bytes]]) -> list[tuple[object, float]]:  # pragma: no cover
+        raise NotImplementedError
 
 
-class MinutiaeMatcher(BaseMatcher):
-    """Align by a Hough vote over (rotation, shift), then pair minutiae one to one.
+class NbisMatcher(FingerprintMatcher):
+    """NIST NBIS through libfprint: bozorth3 scores (0 for unrelated prints, hundreds for the same image)."""
 
-    Every pair of same-kind minutiae proposes the rotation that turns the reference's direction
-    into the probe's and the shift that then lays one on the other; the most voted transforms
-    are tried, and the score is paired² / (reference count × probe count), which is 1 for
-    identical templates and near 0 for unrelated fingers.
-    """
+    algorithm = "nist-nbis-bozorth3"
+    # bench/fingerprint_match.py: the lowest score whose FMR upper bound (95 %) is <= 0.1 %.
+    default_threshold = 60
+    # Fewer minutiae than this and bozorth3's scores mean little: the capture is refused as poor.
+    min_minutiae = 12
+    # An enrolment needs this many usable images (of the MAX_PRINTS it may keep).
+    min_enrolment_prints = 3
 
-    default_threshold = 0.06  # bench/fingerprint_match.py: FMR <= 1/1000 (docs/biometrics.md)
-    max_rotation = 24  # angle units (about 34 degrees): a reader's finger guide allows no more
-    rotation_bin = 8
-    shift_bin = 16
-    distance_tolerance = 9.0
-    angle_tolerance = 14  # angle units (about 20 degrees)
-    candidates = 5
+    def __init__(self, threshold: float | None = None, *, timeout: float | None = None):
+        super().__init__(threshold)
+        self.timeout = timeout
 
-    def score(self, reference: bytes, probe: bytes) -> float:
+    @property
+    def _engine(self):
+        return engine(self.timeout)
+
+    @property
+    def engine_version(self) -> str:
+        client = self._engine
+        if not client.version:
+            try:
+                client.call({"op": "hello"})
+            except (EngineUnavailable, NoMinutiae):
+                return ""
+        return client.version
+
+    def _probe_checked(self, probe: list) -> int:
+        if len(probe) < self.min_minutiae:
+            raise PoorImage(len(probe))
+        return len(probe)
+
+    def extract(self, image: FingerImage) -> list[list[int]]:
         try:
-            ref, _q1 = decode(reference)
-            cap, _q2 = decode(probe)
+            probe = self._engine.extract(image)
+        except NoMinutiae:
+            raise PoorImage(0) from None
+        except EngineUnavailable:
+            raise MatcherUnavailable() from None
+        self._probe_checked(probe)
+        return probe
+
+    def enrol(self, images: list[FingerImage]) -> bytes:
+        prints = []
+        for image in images[:10]:
+            try:
+                prints.append(self.extract(image))
+            except PoorImage:
+                continue
+        if len(prints) < min(self.min_enrolment_prints, len(images)):
+            raise PoorImage(0)
+        return encode(Template(algorithm=self.algorithm, engine=self.engine_version, threshold=int(self.threshold), prints=tuple(prints)))
+
+    def verify(self, reference: bytes, image: FingerImage) -> Verdict:
+        """The best score of the capture against the reference's prints (stopping at the first that matches)."""
+        try:
+            template = decode(reference)
         except TemplateError:
-            return 0.0
-        if not ref or not cap:
-            return 0.0
-        best = 0
-        for transform in self._vote(ref, cap):
-            pairs = self._pairs(ref, cap, transform)
-            if len(pairs) >= 3:
-                # One refinement: the rigid transform that best lays the pairs found on each other.
-                pairs = max(pairs, self._pairs(ref, cap, self._fit(ref, cap, pairs)), key=len)
-            best = max(best, len(pairs))
-        return best * best / (len(ref) * len(cap))
+            raise MatcherUnavailable() from None  # a reference this matcher cannot read decides nothing
+        try:
+            probe, scores = self._engine.compare(image, template.as_lists(), stop_at=int(self.threshold))
+        except NoMinutiae:
+            raise PoorImage(0) from None
+        except EngineUnavailable:
+            raise MatcherUnavailable() from None
+        minutiae = self._probe_checked(probe)
+        score = max((s for s in scores if s is not None), default=0)
+        return Verdict(matched=self.matches(score), score=float(score), minutiae=minutiae)
 
-    def _vote(self, ref: list[Minutia], cap: list[Minutia]) -> list[tuple[float, float, float]]:
-        votes: Counter = Counter()
-        sums: dict = {}
-        for r in ref:
-            rx, ry = r.x - _CENTRE, r.y - _CENTRE
-            for c in cap:
-                if c.kind != r.kind:
-                    continue
-                rotation = _signed(c.angle - r.angle)
-                if abs(rotation) > self.max_rotation:
-                    continue
-                a = rotation % ANGLE_UNITS
-                dx = c.x - (_CENTRE + rx * _COS[a] - ry * _SIN[a])
-                dy = c.y - (_CENTRE + rx * _SIN[a] + ry * _COS[a])
-                key = (round(rotation / self.rotation_bin), round(dx / self.shift_bin), round(dy / self.shift_bin))
-                votes[key] += 1
-                total = sums.setdefault(key, [0.0, 0.0, 0.0])
-                total[0] += rotation
-                total[1] += dx
-                total[2] += dy
-        chosen = []
-        for key, count in votes.most_common(self.candidates):
-            total = sums[key]
-            chosen.append((total[0] / count, total[1] / count, total[2] / count))
-        return chosen
-
-    def _pairs(self, ref: list[Minutia], cap: list[Minutia], transform: tuple[float, float, float]) -> list[tuple[int, int]]:
-        """Reference and probe minutiae paired one to one (nearest first) under a transform."""
-        rotation, dx, dy = transform
-        turn = 2 * math.pi * rotation / ANGLE_UNITS
-        cos_a, sin_a = math.cos(turn), math.sin(turn)
-        limit = self.distance_tolerance**2
-        candidates = []
-        for i, r in enumerate(ref):
-            rx, ry = r.x - _CENTRE, r.y - _CENTRE
-            x, y = _CENTRE + rx * cos_a - ry * sin_a + dx, _CENTRE + rx * sin_a + ry * cos_a + dy
-            angle = round(r.angle + rotation)
-            for j, c in enumerate(cap):
-                d2 = (c.x - x) ** 2 + (c.y - y) ** 2
-                if d2 <= limit and _angle_gap(c.angle, angle) <= self.angle_tolerance:
-                    candidates.append((d2, i, j))
-        candidates.sort()
-        used_ref, used_cap, pairs = set(), set(), []
-        for _d2, i, j in candidates:
-            if i not in used_ref and j not in used_cap:
-                used_ref.add(i)
-                used_cap.add(j)
-                pairs.append((i, j))
-        return pairs
-
-    @staticmethod
-    def _fit(ref: list[Minutia], cap: list[Minutia], pairs: list[tuple[int, int]]) -> tuple[float, float, float]:
-        """Least-squares rotation (in angle units) and shift taking the paired reference points to the probe's."""
-        n = len(pairs)
-        rmx = sum(ref[i].x for i, _j in pairs) / n
-        rmy = sum(ref[i].y for i, _j in pairs) / n
-        cmx = sum(cap[j].x for _i, j in pairs) / n
-        cmy = sum(cap[j].y for _i, j in pairs) / n
-        s_cos = s_sin = 0.0
-        for i, j in pairs:
-            ax, ay = ref[i].x - rmx, ref[i].y - rmy
-            bx, by = cap[j].x - cmx, cap[j].y - cmy
-            s_cos += ax * bx + ay * by
-            s_sin += ax * by - ay * bx
-        turn = math.atan2(s_sin, s_cos)
-        cos_a, sin_a = math.cos(turn), math.sin(turn)
-        # The rotation is about the sensor's centre, as in _pairs.
-        rx, ry = rmx - _CENTRE, rmy - _CENTRE
-        dx = cmx - (_CENTRE + rx * cos_a - ry * sin_a)
-        dy = cmy - (_CENTRE + rx * sin_a + ry * cos_a)
-        return turn * ANGLE_UNITS / (2 * math.pi), dx, dy
+    def identify(self, image: FingerImage, gallery: Iterable[tuple[object, bytes]]) -> list[tuple[object, float]]:
+        """Every gallery entry scoring at least the threshold against the image, best first."""
+        keys, prints, owners = [], [], []
+        for key, data in gallery:
+            try:
+                template = decode(data)
+            except TemplateError:
+                continue
+            keys.append(key)
+            for p in template.as_lists():
+                prints.append(p)
+                owners.append(len(keys) - 1)
+        if not prints:
+            self.extract(image)  # still refuses a poor image
+            return []
+        try:
+            # bozorth3 costs well under a millisecond a print; allow 5 ms each on a loaded machine.
+            probe, scores = self._engine.compare(image, prints, stop_at=None, timeout=10 + 0.005 * len(prints))
+        except NoMinutiae:
+            raise PoorImage(0) from None
+        except EngineUnavailable:
+            raise MatcherUnavailable() from None
+        self._probe_checked(probe)
+        best: dict[int, float] = {}
+        for owner, score in zip(owners, scores, strict=True):
+            if score is not None and self.matches(score):
+                best[owner] = max(best.get(owner, 0.0), float(score))
+        return sorted(((keys[i], s) for i, s in best.items()), key=lambda pair: -pair[1])
 
 
 def matcher_chosen() -> str | None:
-    """FINGERPRINT_MATCHER as the settings give it: None when a deployment left it unset
-    (production reads it with no default; the deploy check biometrics.E005 refuses that)."""
+    """FINGERPRINT_MATCHER as the settings give it: None when a deployment left it unset."""
     from django.conf import settings
 
     return getattr(settings, "FINGERPRINT_MATCHER", None) or None
@@ -163,10 +179,13 @@ def matcher_path() -> str:
     return matcher_chosen() or DEFAULT_MATCHER
 
 
-def get_matcher(path: str | None = None) -> BaseMatcher:
-    """The matcher FINGERPRINT_MATCHER names, with FINGERPRINT_MATCH_THRESHOLD if set."""
+def get_matcher(path: str | None = None) -> FingerprintMatcher:
+    """The matcher FINGERPRINT_MATCHER names, with FINGERPRINT_MATCH_THRESHOLD and FINGERPRINT_MATCH_TIMEOUT if set."""
     from django.conf import settings
     from django.utils.module_loading import import_string
 
     matcher_class = import_string(path or matcher_path())
-    return matcher_class(threshold=getattr(settings, "FINGERPRINT_MATCH_THRESHOLD", None))
+    matcher = matcher_class(threshold=getattr(settings, "FINGERPRINT_MATCH_THRESHOLD", None))
+    if hasattr(matcher, "timeout") and getattr(settings, "FINGERPRINT_MATCH_TIMEOUT", None):
+        matcher.timeout = settings.FINGERPRINT_MATCH_TIMEOUT
+    return matcher

@@ -153,6 +153,8 @@ class EnrollmentAttempt(models.Model):
         READER_ERROR = "reader_error", _("Reader error")
         LOCKED = "locked", _("Refused: too many failed matches")
         NO_REFERENCE = "no_reference", _("No reference in the registry")
+        REPLAYED = "replayed", _("Refused: a capture seen before")
+        UNAVAILABLE = "unavailable", _("Matcher unavailable")
 
     kiosk = models.ForeignKey(Kiosk, verbose_name=_("kiosk"), on_delete=models.PROTECT, related_name="attempts")
     national_id = models.CharField(_("ID or iqama number"), max_length=10, db_index=True)
@@ -166,6 +168,10 @@ class EnrollmentAttempt(models.Model):
     quality = models.PositiveSmallIntegerField(_("quality"), null=True, blank=True)
     score = models.FloatField(_("score"), null=True, blank=True)
     threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    # Which matcher decided (algorithm and engine version), and a keyed digest of the capture's
+    # pixels: a real reader never gives the same pixels twice, so a digest seen before is a replay.
+    algorithm = models.CharField(_("algorithm"), max_length=80, blank=True)
+    capture_digest = models.CharField(max_length=64, blank=True, editable=False)
     # Set when the flow this match opened ended in an activation or a changed mobile number.
     completed_at = models.DateTimeField(_("flow completed at"), null=True, blank=True)
 
@@ -184,6 +190,9 @@ class MatchThrottle(models.Model):
 
     national_id = models.CharField(_("ID or iqama number"), max_length=10, unique=True)
     failures = models.PositiveIntegerField(default=0)
+    # Captures that did not match since the last counted failure: the kiosk allows
+    # FINGERPRINT_CAPTURES_PER_TRY touches before one failure counts.
+    misses = models.PositiveSmallIntegerField(default=0)
     lockouts = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(_("refused until"), null=True, blank=True)
     hour_started_at = models.DateTimeField(null=True, blank=True)

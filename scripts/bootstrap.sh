@@ -13,6 +13,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
+# Fingerprints: NIST NBIS inside Debian's libfprint, reached through PyGObject (`gi`). Debian's
+# python3-gi is built for the system's Python 3.11; the virtualenv sees that one module, nothing
+# else of the system's packages. Without it the kiosk says the fingerprint service is unavailable.
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+if [ -d /usr/lib/python3/dist-packages/gi ] && [ ! -e "$site/gi" ]; then
+  ln -s /usr/lib/python3/dist-packages/gi "$site/gi"
+fi
+if ! .venv/bin/python -c 'import gi; gi.require_version("FPrint", "2.0"); from gi.repository import FPrint' 2>/dev/null; then
+  echo "note: fingerprints need libfprint (apt-get install libfprint-2-2 gir1.2-fprint-2.0 python3-gi); the kiosk reports its reader service unavailable until then" >&2
+fi
 # Test tools from npm (axe-core for the accessibility tests); nothing from node_modules is served.
 if [ -f package-lock.json ] && command -v npm >/dev/null 2>&1; then
   npm_stamp=node_modules/.package-lock.sha256

@@ -75,7 +75,7 @@ values = {
     "SMS_FILE_PATH": f"{root}/var/serve/sms.jsonl",
     "MALWARE_SCANNER": "civil_affairs.scanning.SignatureScanner",  # no clamd on this machine
     "PAYMENT_SIMULATOR_ALLOWED": "true",
-    "FINGERPRINT_MATCHER": "biometrics.matching.MinutiaeMatcher",
+    "FINGERPRINT_MATCHER": "biometrics.matching.NbisMatcher",
     "FINGERPRINT_READER": "biometrics.readers.simulated.SimulatedReader",
     "FINGERPRINT_SIMULATOR_ALLOWED": "true",
     "CELERY_BEAT_SCHEDULE_FILENAME": f"{root}/var/serve/celerybeat-schedule",

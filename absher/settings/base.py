@@ -191,11 +191,18 @@ UPLOAD_MAX_PIXELS = 40_000_000
 # Django refuses a request with more files than this outright; up to it, the form says which rule failed.
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 MALWARE_SCANNER = env("MALWARE_SCANNER", default="civil_affairs.scanning.SignatureScanner")
-# Fingerprints (biometrics): the reader driver and the 1:1 matcher by dotted path. The simulated
+# Fingerprints (biometrics): the reader driver and the matcher by dotted path. The simulated
 # reader can present anyone's finger: allowed with DEBUG or when FINGERPRINT_SIMULATOR_ALLOWED says so.
+# The matcher is NIST NBIS inside Debian's libfprint (biometrics/engine); its threshold and the
+# number of touches before a failed match counts are measured in bench/fingerprint_match.py.
 FINGERPRINT_READER = env("FINGERPRINT_READER", default="biometrics.readers.simulated.SimulatedReader")
-FINGERPRINT_MATCHER = env("FINGERPRINT_MATCHER", default="biometrics.matching.MinutiaeMatcher")
+FINGERPRINT_MATCHER = env("FINGERPRINT_MATCHER", default="biometrics.matching.NbisMatcher")
 FINGERPRINT_SIMULATOR_ALLOWED = env.bool("FINGERPRINT_SIMULATOR_ALLOWED", default=False)
+FINGERPRINT_MATCH_THRESHOLD = env.int("FINGERPRINT_MATCH_THRESHOLD", default=None)
+FINGERPRINT_MATCH_TIMEOUT = env.float("FINGERPRINT_MATCH_TIMEOUT", default=10.0)
+FINGERPRINT_CAPTURES_PER_TRY = env.int("FINGERPRINT_CAPTURES_PER_TRY", default=3)
+# De-duplication at enrolment (biometrics.abis): the engine behind the insert/identify/delete interface.
+FINGERPRINT_ABIS = env("FINGERPRINT_ABIS", default="biometrics.abis.reference.ReferenceAbis")
 # Encrypts the reference templates at rest (a comma-separated list rotates keys); production sets it.
 FINGERPRINT_KEY = env("FINGERPRINT_KEY", default="")
 

@@ -31,9 +31,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Only a demo deployment runs the simulated payment gateway (deploy check passports.E004).
 PAYMENT_SIMULATOR_ALLOWED = env.bool("PAYMENT_SIMULATOR_ALLOWED", default=False)
 FINGERPRINT_READER = env("FINGERPRINT_READER", default="biometrics.readers.agent.KioskAgentReader")
-# No default: the hand-written matcher is unproven on real fingers, so a deployment names its
-# matcher; left unset (None), the deploy check biometrics.E005 fails.
-FINGERPRINT_MATCHER = env("FINGERPRINT_MATCHER", default=None)
+# NIST NBIS through libfprint unless a vendor's matcher is named (docs/biometrics.md).
+FINGERPRINT_MATCHER = env("FINGERPRINT_MATCHER", default="biometrics.matching.NbisMatcher")
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,7 +10,7 @@ import random
 
 from django.conf import settings
 
-from .. import simulator
+
 from ..fingerprint import FINGERS, REFERENCE_FINGER
 from .base import Capture, DeviceUnplugged, FingerprintReader, NoFinger, PoorQuality
 
@@ -47,6 +47,8 @@ class SimulatedReader(FingerprintReader):
             raise NoFinger()
         if self.fault == "poor_quality":
             raise PoorQuality(quality=22)
+        from .. import simulator  # replaced by biometrics.synthetic (issue 13)
+
         template = simulator.capture_template(self.national_id, self.finger, self._rng())
         quality = template[4]
         if quality < simulator.QUALITY_MIN:  # pragma: no cover - natural captures start at the minimum

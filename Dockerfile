@@ -3,7 +3,8 @@
 # The commands are those of scripts/serve.sh (tests/test_deploy_files.py keeps them the same).
 
 # --- build: compilers and headers, the requirements into a venv, messages and static files ----------
-FROM python:3.11-slim AS build
+# Debian 12 (bookworm) under both stages: its python3-gi is built for Python 3.11, as this image's is.
+FROM python:3.11-slim-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential libpq-dev gettext \
  && rm -rf /var/lib/apt/lists/*
@@ -32,13 +33,16 @@ RUN DJANGO_SETTINGS_MODULE=absher.settings.production \
     sh -c 'python manage.py compilemessages --ignore=.venv -v0 && python manage.py collectstatic --noinput -v0'
 
 # --- runtime: the venv and the app, no compilers, a user of its own ---------------------------------
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm
 # flite speaks the audio captcha (CAPTCHA_FLITE_PATH); the messages are compiled already.
+# libfprint (NIST NBIS) matches fingerprints; the venv reaches Debian's PyGObject (`gi`) only
+# (scripts/bootstrap.sh does the same on a development machine).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends flite \
+ && apt-get install -y --no-install-recommends flite libfprint-2-2 gir1.2-fprint-2.0 python3-gi \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin absher
 COPY --from=build /opt/venv /opt/venv
+RUN ln -s /usr/lib/python3/dist-packages/gi "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/gi"
 COPY --from=build /app /app
 # Uploads, attachments and beat's schedule go to var/ (a volume in compose.yaml), the only place the
 # app writes; the code and the static files stay root's and read-only to it.

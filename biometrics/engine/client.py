@@ -7,6 +7,7 @@ installed), the engine is unavailable for RETRY_AFTER seconds and says so withou
 """
 
 import base64
+import contextlib
 import logging
 import os
 import select
@@ -86,10 +87,8 @@ class EngineClient:
             return
         if self._pid == os.getpid():
             process.kill()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=2)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a kill is not refused
-                pass
 
     def close(self) -> None:
         with self._lock:

@@ -20,6 +20,7 @@ run scores below `stop_at`, sends the image again for the prints after it.
 
 import base64
 import os
+import shutil
 import socket
 import struct
 import subprocess  # noqa: S404 - dpkg-query, fixed arguments
@@ -33,6 +34,7 @@ NBIS = 2  # FpiPrintType FPI_PRINT_NBIS
 PRINT_VARIANT = "(issbymsmsia{sv}v)"
 NO_DATE = -(2**31)
 DUMMY = [[10, 10, 0], [20, 40, 90], [60, 30, 180]]
+DPKG_QUERY = shutil.which("dpkg-query") or "/usr/bin/dpkg-query"
 
 
 class Retry(Exception):
@@ -41,8 +43,8 @@ class Retry(Exception):
 
 def engine_version() -> str:
     try:
-        out = subprocess.run(  # noqa: S603,S607 - fixed command, no shell
-            ["dpkg-query", "-W", "-f=${Version}", "libfprint-2-2"], capture_output=True, text=True, timeout=5, check=False
+        out = subprocess.run(  # noqa: S603 - fixed command, no shell
+            [DPKG_QUERY, "-W", "-f=${Version}", "libfprint-2-2"], capture_output=True, text=True, timeout=5, check=False
         )
         version = out.stdout.strip()
     except (OSError, subprocess.SubprocessError):

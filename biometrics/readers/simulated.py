@@ -10,7 +10,6 @@ import random
 
 from django.conf import settings
 
-
 from ..fingerprint import FINGERS, REFERENCE_FINGER
 from .base import Capture, DeviceUnplugged, FingerprintReader, NoFinger, PoorQuality
 

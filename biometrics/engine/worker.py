@@ -27,6 +27,7 @@ import subprocess  # noqa: S404 - dpkg-query, fixed arguments
 import sys
 import tempfile
 import threading
+from array import array
 
 from .protocol import ProtocolError, read_frame, write_frame
 
@@ -79,6 +80,8 @@ class Engine:
         self.connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.connection.connect(path)
         self.driver, self.device_id = self.device.get_driver(), self.device.get_device_id()
+        self._no_text = GLib.Variant.new_maybe(GLib.VariantType("s"), None)
+        self._no_metadata = GLib.Variant("a{sv}", {})
         self.dummy = self.make_print(DUMMY)
 
     def _log(self, _domain, _level, message, *_args):
@@ -86,10 +89,16 @@ class Engine:
             self.scores.append(int(message.split()[1].split("/")[0]))
 
     def make_print(self, xyt):
+        """A libfprint print of one set of minutiae (GVariant built from packed int32 columns: ~20x faster)."""
         GLib = self.GLib
-        columns = ([int(m[0]) for m in xyt], [int(m[1]) for m in xyt], [int(m[2]) for m in xyt])
-        data = GLib.Variant("(a(aiaiai))", ([columns],))
-        value = GLib.Variant(PRINT_VARIANT, (NBIS, self.driver, self.device_id, False, 0, None, None, NO_DATE, {}, data))
+        columns = [GLib.Variant.new_from_bytes(GLib.VariantType("ai"), GLib.Bytes.new(array("i", (int(m[k]) for m in xyt)).tobytes()), True)
+                   for k in range(3)]
+        data = GLib.Variant.new_tuple(GLib.Variant.new_array(GLib.VariantType("(aiaiai)"), [GLib.Variant.new_tuple(*columns)]))
+        value = GLib.Variant.new_tuple(
+            GLib.Variant.new_int32(NBIS), GLib.Variant.new_string(self.driver), GLib.Variant.new_string(self.device_id),
+            GLib.Variant.new_boolean(False), GLib.Variant.new_byte(0), self._no_text, self._no_text,
+            GLib.Variant.new_int32(NO_DATE), self._no_metadata, GLib.Variant.new_variant(data),
+        )
         return self.FPrint.Print.deserialize(b"FP3" + value.get_data_as_bytes().get_data())
 
     def xyt_of(self, fp_print) -> list[list[int]]:

@@ -1,10 +1,10 @@
-"""System checks of the fingerprint drivers and the template key."""
+"""System checks of the fingerprint drivers, the template key and the matcher's engine."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register  # noqa: A004 - Django's check level
 from django.utils.module_loading import import_string
 
-from .matching import DEFAULT_MATCHER, matcher_chosen, matcher_path
+from .matching import get_matcher, matcher_path
 from .readers import reader_path
 
 
@@ -57,18 +57,20 @@ def check_fingerprint_key_in_deployment(app_configs, **kwargs):
     return []
 
 
-@register(Tags.security, deploy=True)
-def check_fingerprint_matcher_chosen(app_configs, **kwargs):
-    """The hand-written matcher is measured only on simulated fingers (docs/biometrics.md): a
-    deployment does not fall back to it; it names its matcher, that one or a vetted one."""
-    if matcher_chosen() is None:
+@register(deploy=True)
+def check_fingerprint_engine(app_configs, **kwargs):
+    """The configured matcher's engine starts here (libfprint installed): else every match is refused as unavailable."""
+    try:
+        matcher = get_matcher()
+    except ImportError:
+        return []  # biometrics.E001 says so
+    if getattr(matcher, "engine_version", "x") == "":
         return [
-            Error(
-                f"FINGERPRINT_MATCHER is not set: the default, {DEFAULT_MATCHER}, is a hand-written matcher whose "
-                "accuracy was measured only on simulated fingerprints, never on real ones",
-                hint="Set FINGERPRINT_MATCHER to a matcher measured on real fingerprints (a vendor's or NBIS), "
-                f"or to {DEFAULT_MATCHER} to accept it knowingly.",
-                id="biometrics.E005",
+            Warning(
+                f"the fingerprint matcher {matcher_path()} cannot start its engine: every kiosk match will be refused "
+                "as unavailable",
+                hint="Install libfprint (Debian: gir1.2-fprint-2.0, libfprint-2-2) and python3-gi for the application's Python.",
+                id="biometrics.W006",
             )
         ]
     return []

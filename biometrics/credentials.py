@@ -1,21 +1,25 @@
 """The kiosk's own credential (a signed cookie, apart from the session) and sealed captures.
 
 The credential names the kiosk and the device binding; it is signed with SECRET_KEY under its
-own salt, HttpOnly, SameSite=Strict, Secure where the session cookie is. A capture travels
-from the reader to the matcher sealed with a key derived from the same binding, so a capture
-sealed for another kiosk, or before the device was re-bound, or more than
-CAPTURE_MAX_AGE seconds ago, is refused.
+own salt, HttpOnly, SameSite=Strict, Secure where the session cookie is. A capture (an image,
+`biometrics.images.encode`) travels from the reader to the matcher sealed with a key derived
+from the same binding, so a capture sealed for another kiosk, or before the device was
+re-bound, or more than CAPTURE_MAX_AGE seconds ago, is refused; and each seal opens once
+(a second use within its lifetime is refused too).
 """
 
 import base64
 import hashlib
 import hmac
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.views.decorators.debug import sensitive_variables
 
+from . import images
 from .readers.base import Capture, DeviceUnplugged, NoFinger, PoorQuality, ReaderError
 
 CREDENTIAL_SALT = "biometrics.kiosk-credential"
@@ -75,14 +79,14 @@ READER_ERRORS = {"no_finger": NoFinger, "poor_quality": PoorQuality, "unplugged"
 
 @sensitive_variables()
 def capture_seal(capture: Capture, *, kiosk) -> str:
-    """What the kiosk side sends: the template and quality, signed and time-stamped."""
-    payload = {"t": base64.b64encode(capture.template).decode(), "q": capture.quality}
+    """What the kiosk side sends: the image (with its quality), signed, time-stamped and unique (a nonce)."""
+    payload = {"i": base64.b64encode(images.encode(capture.image)).decode(), "n": secrets.token_hex(8)}
     return signing.dumps(payload, key=agent_key(kiosk), salt=CAPTURE_SALT)
 
 
 def reader_error_seal(code: str, *, kiosk) -> str:
     """What the kiosk side sends when the reader gave no capture (no_finger, poor_quality, unplugged)."""
-    return signing.dumps({"e": code}, key=agent_key(kiosk), salt=CAPTURE_SALT)
+    return signing.dumps({"e": code, "n": secrets.token_hex(8)}, key=agent_key(kiosk), salt=CAPTURE_SALT)
 
 
 @sensitive_variables()
@@ -94,20 +98,31 @@ def seal_open(sealed: str, *, kiosk) -> dict:
         payload = signing.loads(sealed, key=agent_key(kiosk), salt=CAPTURE_SALT, max_age=CAPTURE_MAX_AGE)
     except signing.BadSignature:
         raise CaptureRefused("the capture's seal does not hold") from None
-    if not isinstance(payload, dict) or not ({"t", "q"} <= payload.keys() or "e" in payload):
+    if not isinstance(payload, dict) or not ("i" in payload or "e" in payload):
         raise CaptureRefused("not a capture")
     return payload
 
 
+def _seal_used(sealed: str) -> bool:
+    """Mark the seal used; True when it already was (within its lifetime, on any process sharing the cache)."""
+    digest = hashlib.sha256(sealed.encode()).hexdigest()
+    return not cache.add(f"biometrics:seal-used:{digest}", 1, timeout=CAPTURE_MAX_AGE + 5)
+
+
 @sensitive_variables()
 def capture_open(sealed: str, *, kiosk) -> Capture:
-    """The capture inside a seal; a sealed reader error is raised as that ReaderError."""
+    """The capture inside a seal, once; a sealed reader error is raised as that ReaderError.
+
+    CaptureRefused for a broken or stale seal, a seal opened before, or a payload that is not an
+    image (a template's bytes, say: the server extracts from images only).
+    """
     payload = seal_open(sealed, kiosk=kiosk)
+    if _seal_used(sealed):
+        raise CaptureRefused("the capture's seal was used before")
     if "e" in payload:
         raise READER_ERRORS.get(payload["e"], ReaderError)()
     try:
-        template = base64.b64decode(payload["t"], validate=True)
-        quality = int(payload["q"])
-    except (TypeError, ValueError):
-        raise CaptureRefused("the capture is malformed") from None
-    return Capture(template=template, quality=quality)
+        image = images.decode(base64.b64decode(payload["i"], validate=True))
+    except (TypeError, ValueError):  # binascii.Error and ImageError are ValueErrors
+        raise CaptureRefused("the capture is not an image") from None
+    return Capture(image=image)

@@ -47,3 +47,24 @@ class MatchExpired(KioskError):
 
     def message(self) -> str:
         return _("This session is no longer valid. Start again.")
+
+
+class FingerprintUnavailable(KioskError):
+    """The matcher could not compare (its engine is missing or failed): nothing was decided, nothing counted."""
+
+    code = "unavailable"
+
+    def message(self) -> str:
+        return _("The fingerprint service is unavailable at the moment. Try again later, or visit a civil affairs office.")
+
+
+class DuplicateUnderReview(KioskError):
+    """The civil registry is reviewing this ID's fingerprint record (de-duplication): activation waits for it."""
+
+    code = "under_review"
+
+    def message(self) -> str:
+        return _(
+            "The civil registry is reviewing the fingerprint record of this ID number. Activation waits until the "
+            "review is finished. Visit a civil affairs office."
+        )

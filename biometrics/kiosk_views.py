@@ -29,7 +29,7 @@ from accounts.rules import mask_mobile
 
 from . import flows, selectors, services
 from .credentials import CaptureRefused, capture_seal, cookie_name
-from .exceptions import FingerprintLocked, KioskError, NoReference
+from .exceptions import DuplicateUnderReview, FingerprintLocked, FingerprintUnavailable, KioskError, NoReference
 from .forms import (
     AccountMobileForm,
     KioskClaimForm,
@@ -72,6 +72,8 @@ STEPS = {
 }
 # The end screens go back to the first one sooner than the idle timeout.
 END_SCREEN_SECONDS = 30
+# What a KioskError at a completion step stops the flow with (stop_messages).
+KIOSK_ERROR_STOPS = {"match_expired": "expired", "under_review": "under_review"}
 READER_RESULTS = {
     "no_finger": EnrollmentAttempt.Result.NO_FINGER,
     "poor_quality": EnrollmentAttempt.Result.POOR_QUALITY,
@@ -91,20 +93,32 @@ def stop_messages():
         "no_reference": NoReference().message(),
         "expired": _("This session is no longer valid. Start again."),
         "not_activated": _("Your account could not be activated here. Visit a civil affairs or passports office."),
+        "under_review": DuplicateUnderReview().message(),
     }
 
 
-def finger_notices(remaining: int = 0):
+def finger_notices(remaining: int = 0, touches_left: int = 0):
+    tries = ngettext(
+        "You have %(n)d more try before a pause.", "You have %(n)d more tries before a pause.", remaining
+    ) % {"n": remaining}
     return {
         "no_match": _("The fingerprint does not match this ID number. Place your right index finger flat on the reader and try again.")
         + " "
+        + tries,
+        # A touch that did not match but does not count yet (FINGERPRINT_CAPTURES_PER_TRY touches make one try).
+        "touch_again": _("The fingerprint did not match. Place your right index finger flat in the middle of the reader and touch again.")
+        + " "
         + ngettext(
-            "You have %(n)d more try before a pause.", "You have %(n)d more tries before a pause.", remaining
-        ) % {"n": remaining},
+            "%(n)d more touch in this try.", "%(n)d more touches in this try.", touches_left
+        ) % {"n": touches_left},
+        "replayed": _("This fingerprint capture was refused because it was used before. Place your right index finger on the reader and try again.")
+        + " "
+        + tries,
         "poor_quality": _("The image of the finger was not clear. Wipe your finger, place it flat on the reader and try again."),
         "no_finger": _("No finger was found on the reader. Place your right index finger on the reader, then press Scan."),
         "unplugged": _("The reader is not working. Ask the kiosk operator for help."),
         "reader_error": _("The reader did not answer. Try again."),
+        "unavailable": FingerprintUnavailable().message(),
     }
 
 
@@ -282,7 +296,8 @@ class FingerStep(Step):
         if blocked:
             notice, text = "locked", FingerprintLocked(blocked).message()
         else:
-            text = finger_notices(self.data.get("remaining", 0)).get(notice, "") if notice else ""
+            notices = finger_notices(self.data.get("remaining", 0), self.data.get("touches_left", 0))
+            text = notices.get(notice, "") if notice else ""
         return {"form": form, "simulated": reader.simulated, "blocked": blocked, "notice": notice if text else "", "notice_text": text}
 
     @method_decorator(sensitive_variables("capture"))
@@ -316,11 +331,21 @@ class FingerStep(Step):
             return _go(self.flow, "finger", notice="locked")
         except NoReference:
             return _stop(self.flow, "no_reference")
+        except DuplicateUnderReview:
+            return _stop(self.flow, "under_review")
+        except FingerprintUnavailable:
+            return _go(self.flow, "finger", notice="unavailable")
         except CaptureRefused:
             return _go(self.flow, "finger", notice="reader_error")
-        if not outcome.matched:
-            return _go(self.flow, "finger", notice="locked" if outcome.locked_until else "no_match", remaining=outcome.remaining)
-        return self.matched(national_id, outcome.attempt_id)
+        if outcome.matched:
+            return self.matched(national_id, outcome.attempt_id)
+        if outcome.locked_until:
+            notice = "locked"
+        elif outcome.result == EnrollmentAttempt.Result.NO_MATCH and not outcome.counted:
+            notice = "touch_again"
+        else:
+            notice = outcome.result  # no_match (a counted try), replayed, poor_quality
+        return _go(self.flow, "finger", notice=notice, remaining=outcome.remaining, touches_left=outcome.touches_left)
 
     def matched(self, national_id, attempt_id):
         # A registration still waiting for its SMS code is nobody's account.
@@ -411,7 +436,7 @@ class CodeStep(Step):
         except AccountError as exc:
             form.add_error("code", exc.message())
         except KioskError as exc:
-            return _stop(self.flow, "expired" if exc.code == "match_expired" else "not_activated")
+            return _stop(self.flow, KIOSK_ERROR_STOPS.get(exc.code, "not_activated"))
         return None
 
 
@@ -530,7 +555,7 @@ class ClaimStep(_UserStep):
             form.add_error("username" if getattr(exc, "field", "") == "username" else None, exc.message())
             return None
         except KioskError as exc:
-            return _stop(self.flow, "expired" if exc.code == "match_expired" else "not_activated")
+            return _stop(self.flow, KIOSK_ERROR_STOPS.get(exc.code, "not_activated"))
         flows.flow_replace(self.flow, now=timezone.now(), step="done", purpose=TAKEOVER)
         return redirect(STEP_URLS["done"])
 

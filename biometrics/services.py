@@ -1,5 +1,9 @@
-"""Kiosk actions: each one transaction, with its audit row. Templates never leave this layer."""
+"""Kiosk actions: each one transaction (the match: two short ones around the comparison), with its audit row.
 
+Templates and images never leave this layer."""
+
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,8 +23,9 @@ from civil_affairs.services_registry import fingerprint_encrypt, person_fingerpr
 
 from . import flows
 from .credentials import capture_open, seal_open
-from .exceptions import FingerprintLocked, MatchExpired, NoReference
-from .matching import get_matcher
+from .exceptions import DuplicateUnderReview, FingerprintLocked, FingerprintUnavailable, MatchExpired, NoReference
+from .images import FingerImage
+from .matching import MatcherUnavailable, PoorImage, get_matcher
 from .models import EnrollmentAttempt, EnrollmentPurpose, Kiosk, MatchThrottle, PendingCapture
 
 KIOSK_METHOD = "kiosk_fingerprint"
@@ -121,12 +126,26 @@ def _save_state(row: MatchThrottle, state: lockout.ThrottleState) -> None:
     row.save()
 
 
+def captures_per_try() -> int:
+    return max(1, getattr(settings, "FINGERPRINT_CAPTURES_PER_TRY", 3))
+
+
+def capture_digest(image: FingerImage) -> str:
+    """A keyed digest of the capture's pixels: a real reader never gives the same pixels twice."""
+    return hmac.new(settings.SECRET_KEY.encode(), image.pixels, hashlib.sha256).hexdigest()
+
+
 @dataclass(frozen=True)
 class MatchOutcome:
     attempt_id: int
     matched: bool
-    remaining: int  # failed matches left before a pause
+    remaining: int  # counted failures left before a pause
     locked_until: datetime | None
+    # EnrollmentAttempt.Result: match, no_match, poor_quality (touch again) or replayed.
+    result: str = "match"
+    # Whether this touch counted as a failed try (a try is FINGERPRINT_CAPTURES_PER_TRY touches that do not match).
+    counted: bool = False
+    touches_left: int = 0  # touches that do not match left in this try before one counts
 
 
 def _account_of(national_id: str) -> User | None:
@@ -134,57 +153,146 @@ def _account_of(national_id: str) -> User | None:
     return account_selectors.account_for_national_id(national_id)
 
 
+def _seen_before(national_id: str, digest: str) -> bool:
+    return EnrollmentAttempt.objects.filter(national_id=national_id, capture_digest=digest).exists()
+
+
+def hold_check(national_id: str) -> None:
+    """DuplicateUnderReview while a de-duplication case holds this ID's activation (biometrics.abis)."""
+    from .abis import activation_held
+
+    if activation_held(national_id):
+        raise DuplicateUnderReview()
+
+
+class _Refusal(Exception):
+    pass
+
+
 @sensitive_variables("capture", "reference", "sealed_capture")
 def fingerprint_verify(
     *, kiosk: Kiosk, national_id: str, sealed_capture: str, purpose: str, client_address: str, now: datetime | None = None
 ) -> MatchOutcome:
-    """Compare a sealed capture with the registry's reference of the ID typed (1:1), and record it.
+    """Compare a sealed capture (an image) with the registry's reference of the ID typed (1:1), and record the touch.
 
-    Raises CaptureRefused (a broken seal), FingerprintLocked (too many failures for this ID at
-    any kiosk) or NoReference. A failure counts towards the pause; a match resets the count.
+    Raises CaptureRefused (a broken or used seal, not an image), FingerprintLocked (too many
+    failures for this ID at any kiosk), NoReference, FingerprintUnavailable (the matcher could
+    not compare: nothing counted) or DuplicateUnderReview (a match, but a de-duplication case
+    holds the ID). A capture whose pixels were seen before for this ID is a replay: refused and
+    counted as a failed try. A touch that does not match counts only when it is the
+    FINGERPRINT_CAPTURES_PER_TRY-th since the last counted failure; a poor image asks for
+    another touch and never counts; a match resets both counts.
+
+    The throttle row is locked twice, briefly: before the comparison (is the ID paused, has it
+    a reference, is this a replay) and after it (to apply the outcome to the count as it is
+    then); the comparison itself runs outside any transaction of ours.
     """
     now = now or timezone.now()
     capture = capture_open(sealed_capture, kiosk=kiosk)
+    digest = capture_digest(capture.image)
     matcher = get_matcher()
     policy = match_policy()
     account = _account_of(national_id)
+    attempt = EnrollmentAttempt(
+        kiosk=kiosk, national_id=national_id, account=account, purpose=purpose, at=now, quality=capture.quality,
+        threshold=matcher.threshold, algorithm=matcher.algorithm, capture_digest=digest,
+    )
+
+    def refused_before_comparison(row, state) -> Exception | None:
+        """The refusal this touch gets without a comparison (recording it on `attempt`), or None."""
+        until = lockout.blocked_until(state, now=now, policy=policy)
+        if until:
+            attempt.result = EnrollmentAttempt.Result.LOCKED
+            audit_record(action="fingerprint_refused_locked", subject=account, subject_label=national_id,
+                         client_address=client_address, kiosk=kiosk.serial)
+            return FingerprintLocked(until)
+        if _seen_before(national_id, digest):
+            attempt.result = EnrollmentAttempt.Result.REPLAYED
+            audit_record(action="fingerprint_capture_replayed", subject=account, subject_label=national_id,
+                         client_address=client_address, kiosk=kiosk.serial)
+            count_failure(row, state)
+            return _Refusal()
+        return None
+
+    def count_failure(row, state) -> lockout.ThrottleState:
+        before = state
+        state = lockout.after_failure(state, now=now, policy=policy)
+        if state.locked_until and state.locked_until != before.locked_until:
+            audit_record(action="fingerprint_locked", subject=account, subject_label=national_id,
+                         client_address=client_address, kiosk=kiosk.serial, until=state.locked_until.isoformat())
+        _save_state(row, state)
+        return state
+
+    def outcome(row, state, *, counted=False) -> MatchOutcome:
+        matched = attempt.result == EnrollmentAttempt.Result.MATCH
+        remaining = 0 if state.locked_until and state.locked_until > now else policy.limit - state.failures
+        return MatchOutcome(
+            attempt.pk, matched, remaining, state.locked_until if not matched else None, result=attempt.result,
+            counted=counted, touches_left=captures_per_try() - row.misses,
+        )
+
+    # 1. Before the comparison: paused? a reference? a replay?
     refusal = None
     with transaction.atomic():
         row, _created = MatchThrottle.objects.select_for_update().get_or_create(national_id=national_id)
         state = _state(row)
-        attempt = EnrollmentAttempt(
-            kiosk=kiosk, national_id=national_id, account=account, purpose=purpose, at=now, quality=capture.quality,
-            threshold=matcher.threshold,
-        )
-        until = lockout.blocked_until(state, now=now, policy=policy)
-        reference = None if until else person_fingerprint_reference(national_id=national_id)
-        if until:
-            attempt.result = EnrollmentAttempt.Result.LOCKED
-            refusal = FingerprintLocked(until)
-            audit_record(action="fingerprint_refused_locked", subject=account, subject_label=national_id,
-                         client_address=client_address, kiosk=kiosk.serial)
-        elif reference is None:
-            attempt.result = EnrollmentAttempt.Result.NO_REFERENCE
-            refusal = NoReference()
-        else:
-            attempt.score = round(matcher.score(reference, capture.template), 4)
-            if matcher.matches(attempt.score):
-                attempt.result = EnrollmentAttempt.Result.MATCH
-                state = lockout.after_success(state)
-            else:
-                attempt.result = EnrollmentAttempt.Result.NO_MATCH
-                before = state
-                state = lockout.after_failure(state, now=now, policy=policy)
-                if state.locked_until and state.locked_until != before.locked_until:
-                    audit_record(action="fingerprint_locked", subject=account, subject_label=national_id,
-                                 client_address=client_address, kiosk=kiosk.serial, until=state.locked_until.isoformat())
-            _save_state(row, state)
-        attempt.save()
+        refusal = refused_before_comparison(row, state)
+        reference = None
+        if refusal is None:
+            reference = person_fingerprint_reference(national_id=national_id)
+            if reference is None:
+                attempt.result = EnrollmentAttempt.Result.NO_REFERENCE
+                refusal = NoReference()
+        if refusal is not None:
+            attempt.save()
+    if isinstance(refusal, _Refusal):
+        return outcome(row, _state(row), counted=True)
     if refusal is not None:
         raise refusal
-    matched = attempt.result == EnrollmentAttempt.Result.MATCH
-    remaining = 0 if state.locked_until and state.locked_until > now else policy.limit - state.failures
-    return MatchOutcome(attempt.pk, matched, remaining, state.locked_until if not matched else None)
+
+    # 2. The comparison, outside any transaction of ours (it may take up to FINGERPRINT_MATCH_TIMEOUT).
+    verdict = problem = None
+    try:
+        verdict = matcher.verify(reference, capture.image)
+    except PoorImage:
+        problem = EnrollmentAttempt.Result.POOR_QUALITY
+    except MatcherUnavailable:
+        problem = EnrollmentAttempt.Result.UNAVAILABLE
+    attempt.algorithm = f"{matcher.algorithm} {matcher.engine_version}".strip()
+
+    # 3. The outcome, applied to the count as it is now (another kiosk may have moved it meanwhile).
+    counted = False
+    with transaction.atomic():
+        row = MatchThrottle.objects.select_for_update().get(national_id=national_id)
+        state = _state(row)
+        refusal = refused_before_comparison(row, state)  # paused meanwhile, or the same pixels at once elsewhere
+        if refusal is None and problem is not None:
+            attempt.result = problem
+            if problem == EnrollmentAttempt.Result.UNAVAILABLE:
+                refusal = FingerprintUnavailable()
+        elif refusal is None:
+            attempt.score = round(verdict.score, 4)
+            if verdict.matched:
+                attempt.result = EnrollmentAttempt.Result.MATCH
+                row.misses = 0
+                state = lockout.after_success(state)
+                _save_state(row, state)
+            else:
+                attempt.result = EnrollmentAttempt.Result.NO_MATCH
+                row.misses += 1
+                if row.misses >= captures_per_try():
+                    row.misses, counted = 0, True
+                    state = count_failure(row, state)
+                else:
+                    row.save(update_fields=["misses", "updated_at"])
+        attempt.save()
+    if isinstance(refusal, _Refusal):
+        return outcome(row, _state(row), counted=True)
+    if refusal is not None:
+        raise refusal
+    if attempt.result == EnrollmentAttempt.Result.MATCH:
+        hold_check(national_id)  # the match is recorded; the flow stops here while a case holds the ID
+    return outcome(row, state, counted=counted)
 
 
 def reader_failure_record(
@@ -244,6 +352,7 @@ def kiosk_activation_complete(
     now = timezone.now()
     with transaction.atomic():
         attempt = _matched_attempt(attempt_id=attempt_id, user_id=user.pk, now=now)
+        hold_check(attempt.national_id)
         user = account_services.account_activate(
             user=user, actor=None, method=KIOSK_METHOD, reason=f"fingerprint at kiosk {kiosk.serial}",
             client_address=client_address,
@@ -258,7 +367,7 @@ def kiosk_mobile_change_complete(
 ) -> User:
     now = timezone.now()
     with transaction.atomic():
-        _matched_attempt(attempt_id=attempt_id, user_id=user_id, now=now)
+        hold_check(_matched_attempt(attempt_id=attempt_id, user_id=user_id, now=now).national_id)
     user = account_services.mobile_change_complete(
         user_id=user_id, challenge=challenge, code=code, new_mobile=new_mobile, client_address=client_address,
         method=KIOSK_METHOD,
@@ -292,7 +401,7 @@ def kiosk_takeover_mobile(
     (accounts.services.account_claim_mobile voids what the other person set)."""
     now = timezone.now()
     with transaction.atomic():
-        _matched_attempt(attempt_id=attempt_id, user_id=user_id, now=now)
+        hold_check(_matched_attempt(attempt_id=attempt_id, user_id=user_id, now=now).national_id)
     return account_services.account_claim_mobile(
         user_id=user_id, challenge=challenge, code=code, new_mobile=new_mobile, client_address=client_address,
         method=KIOSK_METHOD, reason=f"claimed by the ID's owner: fingerprint at kiosk {kiosk.serial}",
@@ -308,6 +417,7 @@ def kiosk_takeover_complete(
     reason = f"claimed by the ID's owner: fingerprint at kiosk {kiosk.serial}"
     with transaction.atomic():
         attempt = _matched_attempt(attempt_id=attempt_id, user_id=user_id, now=now)
+        hold_check(attempt.national_id)
         user = account_services.account_claim_credentials(
             user_id=user_id, username=username, password=password, client_address=client_address, reason=reason,
         )

@@ -176,7 +176,7 @@ def production_env() -> dict:
         "DJANGO_SECRET_KEY": "k" * 20 + "Zq8-!mV3@xP9#wL2$rT7^yB5&nC1*hJ6(",
         "OTP_HMAC_KEY": "another-secret",
         "FINGERPRINT_KEY": "q7mY1c7Qz5q0y3wUq1l2y0m3bH9sQk2uR8vX4nT6pLw=",
-        "FINGERPRINT_MATCHER": "biometrics.matching.MinutiaeMatcher",
+        "FINGERPRINT_MATCHER": "biometrics.matching.NbisMatcher",
         "PAYMENT_NOTIFICATION_KEY": "payment-notification-key-" + "x7" * 10,
         "NOTIFY_ENCRYPTION_KEY": "Jm0xq0l5cQ1h7S2yLrV8wP3kZt6uB9dE4fGaHcNjKs0=",
         "DOCUMENT_SIGNING_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",

@@ -1,9 +1,11 @@
 """Fingerprint readers, chosen by dotted path in FINGERPRINT_READER (like EMAIL_BACKEND).
 
-The interface is small (`base.FingerprintReader`): open, capture, close. A capture is a
-template and a quality score, or one of the errors below. The reader sits in the kiosk: what
-it captures reaches the portal sealed with the kiosk's credential (`biometrics.capture`), so a
-real reader plugs in on the kiosk side (`agent.KioskAgentReader`) without changing the portal.
+The interface is small (`base.FingerprintReader`): open, capture, close. A capture is an
+image (`biometrics.images.FingerImage`), or one of the errors below; the server extracts and
+matches (`biometrics.matching`). The reader sits in the kiosk: what it captures reaches the
+portal sealed with the kiosk's agent key (`biometrics.credentials`), so a real reader plugs in
+on the kiosk side (`agent.KioskAgentReader`, fed by `libfprint.LibfprintReader` or a vendor's
+SDK) without changing the portal.
 """
 
 from django.conf import settings

@@ -1,11 +1,11 @@
 """A real reader on the kiosk side: the kiosk's reader agent posts each capture to the portal.
 
-The agent (a small program on the kiosk beside the vendor's driver) runs open/capture/close
-with the vendor SDK, seals the result with the kiosk's agent key
+The agent (a small program on the kiosk beside the reader's driver) runs open/capture/close
+with `libfprint.LibfprintReader` or the vendor's SDK, seals the image with the kiosk's agent key
 (`biometrics.credentials.capture_seal`, or `reader_error_seal` for no_finger, poor_quality,
 unplugged; `manage.py kiosk_agent_key <serial>` prints the key of the bound device) and posts
 it to `kiosk/reader/` (`kiosk` = serial, `capture` = the sealed capture). This driver hands the
-kiosk page the last capture posted within CAPTURE_MAX_AGE seconds, once.
+kiosk page the last capture posted within CAPTURE_MAX_AGE seconds, once (a seal opens once).
 """
 
 from django.db import transaction

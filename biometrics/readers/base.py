@@ -1,10 +1,12 @@
-"""The reader interface every driver implements, and what a capture comes to."""
+"""The reader interface every driver implements, and what a capture comes to: an image."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from ..images import FingerImage
 
 
 class ReaderError(Exception):
-    """A capture that produced no usable template. `code` names it for the page and the record."""
+    """A touch that produced no usable image. `code` names it for the page and the record."""
 
     code = "reader_error"
 
@@ -27,9 +29,16 @@ class DeviceUnplugged(ReaderError):
 
 @dataclass(frozen=True)
 class Capture:
-    # repr=False: a template never lands in a log line or a traceback by accident.
-    template: bytes = field(repr=False)
-    quality: int
+    """One touch's image as the reader handed it over; extraction and matching happen on the server.
+
+    The image's pixels never land in a log line or a traceback (FingerImage's repr leaves them out).
+    """
+
+    image: FingerImage
+
+    @property
+    def quality(self) -> int | None:
+        return self.image.quality
 
 
 class FingerprintReader:

@@ -1,21 +1,19 @@
-"""System checks of the drivers and the key; the demo command; CSRF on every kiosk POST."""
+"""System checks of the drivers, the key and the matcher's engine; the demo command; CSRF on every kiosk POST."""
 
 import re
-import subprocess
 import sys
 
 import pytest
 from cryptography.fernet import Fernet
+from django.core import checks
 from django.core.management import call_command
 from django.test import Client
 from django.urls import get_resolver
 
 from biometrics.checks import check_fingerprint_drivers, check_fingerprint_key_in_deployment
-from biometrics.management.commands.load_demo_kiosks import DEMO_KIOSKS, OPERATOR_USERNAME
 from biometrics.models import Kiosk
 from civil_affairs.models import Person
 from civil_affairs.services_registry import person_fingerprint_reference
-from tests.test_security import ROOT, production_env
 
 from .conftest import SIMULATED
 
@@ -61,48 +59,22 @@ def test_the_key_must_be_a_fernet_key_and_set_in_a_deployment(settings):
     assert check_fingerprint_drivers(None) == [] and check_fingerprint_key_in_deployment(None) == []
 
 
-def test_a_deployment_names_its_matcher(settings):
-    """Unset (production reads it with no default), the hand-written matcher is refused by the
-    deploy check; named explicitly, that one or another, it passes."""
-    from biometrics.checks import check_fingerprint_matcher_chosen
-    from biometrics.matching import DEFAULT_MATCHER, MinutiaeMatcher, get_matcher
+def test_a_matcher_whose_engine_cannot_start_is_warned_of_in_a_deployment(monkeypatch):
+    from biometrics.checks import check_fingerprint_engine
+    from biometrics.engine import client as engine_client
 
-    for unset in (None, ""):
-        settings.FINGERPRINT_MATCHER = unset
-        assert ids(check_fingerprint_matcher_chosen(None)) == ["biometrics.E005"]
-        assert check_fingerprint_drivers(None) == []  # the fallback still imports, and is what runs
-        assert type(get_matcher()) is MinutiaeMatcher
-    del settings.FINGERPRINT_MATCHER
-    assert ids(check_fingerprint_matcher_chosen(None)) == ["biometrics.E005"]
-    for chosen in (DEFAULT_MATCHER, "tests.biometrics.test_fingerprint.HalfMatcher"):
-        settings.FINGERPRINT_MATCHER = chosen
-        assert check_fingerprint_matcher_chosen(None) == []
-
-
-def check_deploy_with_production_settings(*, matcher):
-    env = {k: v for k, v in production_env().items() if k != "FINGERPRINT_MATCHER"}
-    if matcher:
-        env["FINGERPRINT_MATCHER"] = matcher
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )
-
-
-@pytest.mark.parametrize(
-    ("matcher", "refused"),
-    [(None, True), ("biometrics.matching.MinutiaeMatcher", False)],
-    ids=["unset", "named"],
-)
-def test_production_refuses_the_matcher_unless_named(matcher, refused):
-    result = check_deploy_with_production_settings(matcher=matcher)
-    output = result.stdout + result.stderr
-    assert ("biometrics.E005" in output) is refused, output
-    assert (result.returncode != 0) is refused, output
+    assert check_fingerprint_engine(None) == []  # libfprint is installed here
+    broken = engine_client.EngineClient(command=[sys.executable, "-c", "raise SystemExit(1)"])
+    monkeypatch.setattr(engine_client, "_client", broken)
+    warnings = check_fingerprint_engine(None)
+    assert ids(warnings) == ["biometrics.W006"] and warnings[0].level == checks.WARNING
+    broken.close()
 
 
 @pytest.mark.django_db
 def test_load_demo_kiosks_is_idempotent(capsys):
+    from biometrics.management.commands.load_demo_kiosks import DEMO_KIOSKS, OPERATOR_USERNAME
+
     call_command("load_demo_data")
     call_command("load_demo_kiosks")
     first = capsys.readouterr().out

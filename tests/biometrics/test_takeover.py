@@ -204,3 +204,20 @@ def test_only_the_matched_account_may_sign_in_at_the_kiosk(kiosk, citizen, user_
         password="GoodPass2026", client_address="192.0.2.1",
     )
     assert challenge.user_id == citizen.pk
+
+
+def test_a_duplicate_case_opened_during_a_takeover_holds_it_at_the_claim(screen, owner, strangers_account, sms_outbox, monkeypatch):
+    from biometrics import abis
+
+    held = set()
+    monkeypatch.setattr(abis, "activation_held", lambda national_id: national_id in held)
+    screen.start(purpose="mobile_change")
+    screen.id_number(owner.national_id)
+    assert screen.scan(owner.national_id).url == reverse("biometrics:kiosk-terms")
+    screen.post("kiosk-terms", {"accept": "on"})
+    held.add(owner.national_id)
+    assert screen.post("kiosk-new-mobile", {"mobile": "551112222"}).url == reverse("biometrics:kiosk-new-mobile-code")
+    screen.post("kiosk-new-mobile-code", {"code": code_in(sms_outbox[-1])})
+    assert b'data-reason="under_review"' in screen.get("kiosk-stop").content
+    strangers_account.refresh_from_db()
+    assert strangers_account.state == AccountState.REGISTERED and strangers_account.mobile == "+966512300001"

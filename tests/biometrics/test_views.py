@@ -15,8 +15,9 @@ from accounts.notifications import notice_text
 from biometrics.credentials import cookie_name
 from biometrics.models import EnrollmentAttempt, KioskFlow
 from biometrics.selectors import activation_of
-from biometrics.simulator import enrolment_template
 from tests.conftest import code_in, make_id
+
+from .conftest import reference_of
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def assert_no_template_in(screen, *templates):
     for template in templates:
         for form in (template, base64.b64encode(template), base64.urlsafe_b64encode(template), template.hex().encode()):
             assert form not in seen
-    assert b"FPT1" not in seen
+    assert b"NBT1" not in seen and b"FGI1" not in seen  # no template, no image
 
 
 # --- the activation ---------------------------------------------------------------------------
@@ -128,7 +129,7 @@ def test_the_right_finger_activates_a_registered_account(screen, citizen, sms_ou
     assert KioskFlow.objects.get().data == {"lang": "en", "step": "done", "purpose": "activation"}
     screen.post("kiosk-reset")
     assert not KioskFlow.objects.exists()
-    assert_no_template_in(screen, enrolment_template(citizen.person.national_id))
+    assert_no_template_in(screen, reference_of(citizen.person.national_id))
 
 
 def test_the_id_number_can_be_the_identifier_and_digits_arabic(screen, citizen, sms_outbox):
@@ -137,19 +138,27 @@ def test_the_id_number_can_be_the_identifier_and_digits_arabic(screen, citizen, 
     assert response.url == reverse("biometrics:kiosk-login-code")
 
 
-def test_another_persons_finger_does_not_activate(screen, citizen, person_factory, with_reference):
-    other = with_reference(person_factory())
+IMPOSTOR = "2000000006"  # whose finger the simulated reader presents for a touch that must not match
+
+
+def test_another_persons_finger_does_not_activate(screen, citizen):
     screen.start()
     screen.id_number(citizen.person.national_id)
-    response = screen.scan(other.national_id)
+    response = screen.scan(IMPOSTOR)
     assert response.url == reverse("biometrics:kiosk-finger")
+    page = screen.get("kiosk-finger")
+    # Three touches make one try: the first two only ask for another touch.
+    assert b'data-notice="touch_again"' in page.content and b"2 more touches in this try" in page.content
+    screen.scan(IMPOSTOR)
+    assert b"1 more touch in this try" in screen.get("kiosk-finger").content
+    screen.scan(IMPOSTOR)
     page = screen.get("kiosk-finger")
     assert b'data-notice="no_match"' in page.content and b"4 more tries" in page.content
     assert screen.step() == "finger"
     assert screen.get("kiosk-terms").url == reverse("biometrics:kiosk-finger")  # no skipping ahead
     citizen.refresh_from_db()
     assert citizen.state == AccountState.REGISTERED
-    assert EnrollmentAttempt.objects.get().result == "no_match"
+    assert list(EnrollmentAttempt.objects.values_list("result", flat=True)) == ["no_match"] * 3
 
 
 def test_the_wrong_finger_of_the_right_person_does_not_match(screen, citizen):
@@ -218,13 +227,13 @@ def test_a_wrong_login_code_does_not_activate(screen, citizen, sms_outbox):
     assert citizen.state == AccountState.REGISTERED
 
 
-def test_five_failed_matches_pause_the_id(screen, citizen, person_factory):
+def test_five_failed_tries_pause_the_id(screen, citizen):
     screen.start()
     screen.id_number(citizen.person.national_id)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        for _ in range(5):
-            screen.scan(person_factory().national_id)
+        for _ in range(15):  # 5 tries of 3 touches
+            screen.scan(IMPOSTOR)
         page = screen.get("kiosk-finger")
         assert b'data-notice="locked"' in page.content and b'id="kiosk-scan" disabled' in page.content
         screen.scan(citizen.person.national_id)  # the right finger, but too soon
@@ -232,6 +241,55 @@ def test_five_failed_matches_pause_the_id(screen, citizen, person_factory):
         assert EnrollmentAttempt.objects.filter(result="locked").count() == 1
     with time_machine.travel(start + timedelta(seconds=31), tick=False):
         assert screen.scan(citizen.person.national_id).url == reverse("biometrics:kiosk-terms")
+
+
+def test_an_engine_that_cannot_compare_says_so_and_counts_nothing(screen, citizen, monkeypatch):
+    import sys
+
+    from biometrics.engine import client as engine_client
+
+    broken = engine_client.EngineClient(command=[sys.executable, "-c", "raise SystemExit(1)"])
+    monkeypatch.setattr(engine_client, "_client", broken)
+    screen.start()
+    screen.id_number(citizen.person.national_id)
+    screen.scan(citizen.person.national_id)
+    page = screen.get("kiosk-finger")
+    assert b'data-notice="unavailable"' in page.content and b"fingerprint service is unavailable" in page.content
+    assert screen.step() == "finger" and EnrollmentAttempt.objects.get().result == "unavailable"
+    with translation.override("ar"):
+        from biometrics.exceptions import FingerprintUnavailable
+
+        arabic = FingerprintUnavailable().message()
+    screen.post("kiosk-reset")
+    screen.start(language="ar")
+    screen.id_number(citizen.person.national_id)
+    screen.scan(citizen.person.national_id)
+    assert arabic.encode() in screen.get("kiosk-finger").content
+    monkeypatch.undo()
+    broken.close()
+    assert screen.scan(citizen.person.national_id).url == reverse("biometrics:kiosk-terms")  # nothing was counted
+
+
+def test_a_duplicate_case_under_review_stops_the_activation_at_the_match_and_at_the_end(screen, citizen, sms_outbox, monkeypatch):
+    from biometrics import abis
+
+    held = {citizen.person.national_id}
+    monkeypatch.setattr(abis, "activation_held", lambda national_id: national_id in held)
+    screen.start()
+    screen.id_number(citizen.person.national_id)
+    assert screen.scan(citizen.person.national_id).url == reverse("biometrics:kiosk-stop")
+    page = screen.get("kiosk-stop")
+    assert b'data-reason="under_review"' in page.content and b"reviewing the fingerprint record" in page.content
+    screen.post("kiosk-reset")
+    # A case opened while the citizen goes through the steps holds the activation at its end.
+    held.clear()
+    screen.to_credentials(citizen, sms_outbox)
+    screen.post("kiosk-credentials", {"identifier": citizen.username, "password": PASSWORD})
+    held.add(citizen.person.national_id)
+    screen.post("kiosk-login-code", {"code": code_in(sms_outbox[-1])})
+    assert b'data-reason="under_review"' in screen.get("kiosk-stop").content
+    citizen.refresh_from_db()
+    assert citizen.state == AccountState.REGISTERED
 
 
 @pytest.mark.parametrize(
@@ -404,7 +462,7 @@ def test_every_kiosk_response_is_no_store(screen, citizen, sms_outbox):
     for response in screen.responses:
         cache_control = response.headers["Cache-Control"]
         assert "no-store" in cache_control and "private" in cache_control, response
-    assert_no_template_in(screen, enrolment_template(citizen.person.national_id))
+    assert_no_template_in(screen, reference_of(citizen.person.national_id))
 
 
 def test_the_flow_resets_after_two_minutes_idle(screen, citizen):
@@ -630,8 +688,8 @@ def test_no_template_reaches_the_logs(screen, citizen, person_factory, with_refe
     activate(screen, citizen, sms_outbox)
     logged = caplog.text.encode()
     for national_id in (citizen.person.national_id, other.national_id):
-        template = enrolment_template(national_id)
-        for form in (template, base64.b64encode(template), template.hex().encode(), b"FPT1"):
+        template = reference_of(national_id)
+        for form in (template, base64.b64encode(template), template.hex().encode(), b"NBT1", b"FGI1"):
             assert form not in logged
 
 

@@ -11,8 +11,9 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import AccountState, User
+from biometrics import synthetic
+from biometrics.matching import get_matcher
 from biometrics.models import EnrollmentAttempt, Kiosk, KioskFlow
-from biometrics.simulator import enrolment_template
 from civil_affairs.models import Person
 from civil_affairs.services_registry import person_fingerprint_reference_set
 
@@ -71,7 +72,8 @@ def citizen():
         national_id=CITIZEN_ID, name_ar="فهد عبدالله القحطاني", name_en="Fahad Abdullah Alqahtani", sex="M",
         birth_date=date(1990, 4, 1), nationality="SA", national_id_issued=True,
     )
-    person_fingerprint_reference_set(person=person, template=enrolment_template(CITIZEN_ID), actor=None)
+    reference = get_matcher().enrol(synthetic.enrolment_images(CITIZEN_ID))  # NBIS through libfprint, as every match here
+    person_fingerprint_reference_set(person=person, template=reference, actor=None)
     user = User(username="Fahad2026x", mobile="+966551230001", email="fahad@example.com", person=person,
                 state=AccountState.REGISTERED, preferred_language="ar")
     user.set_password(PASSWORD)

@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER = 30.0  # seconds an unavailable engine is not tried again
 START_TIMEOUT = 15.0
+# libfprint models a reader's temperature: a device busy for minutes on end is "disabled to prevent
+# overheating" until it cools. A worker is replaced once it has been busy this long (a start costs
+# ~0.2 s), so a busy matcher never gets there; a worker that fails anyway is replaced and the
+# request tried once more.
+RECYCLE_AFTER_BUSY = 60.0
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -65,6 +70,7 @@ class EngineClient:
         self._reader: _DeadlineReader | None = None
         self._lock = threading.Lock()
         self._down_until = 0.0
+        self._busy = 0.0
         self.version = ""
 
     # -- the process ------------------------------------------------------------------------
@@ -77,6 +83,7 @@ class EngineClient:
             env=env, cwd=str(PROJECT_ROOT), bufsize=0, close_fds=True,
         )
         self._pid = os.getpid()
+        self._busy = 0.0
         self._reader = _DeadlineReader(self._process.stdout.fileno())
         reply = self._exchange({"op": "hello"}, START_TIMEOUT)
         self.version = reply.get("engine", "")
@@ -107,21 +114,34 @@ class EngineClient:
         with self._lock:
             if time.monotonic() < self._down_until:
                 raise EngineUnavailable("the fingerprint engine is not available")
-            try:
-                if self._process is None or self._pid != os.getpid() or self._process.poll() is not None:
-                    self._process = None  # a forked child never kills its parent's worker
-                    self._start()
-                reply = self._exchange(message, timeout or self.timeout)
-            except (OSError, ProtocolError, TimeoutError, ValueError, EngineUnavailable) as error:
-                starting = self.version == ""
-                self._stop()
-                if starting:
-                    self._down_until = time.monotonic() + RETRY_AFTER
-                logger.warning("fingerprint engine: %s", type(error).__name__ if not isinstance(error, EngineUnavailable) else error)
-                raise EngineUnavailable("the fingerprint engine failed") from None
+            for attempt in (1, 2):
+                try:
+                    reply = self._call_once(message, timeout or self.timeout)
+                    break
+                except (OSError, ProtocolError, TimeoutError, ValueError, EngineUnavailable) as error:
+                    never_started = self.version == ""
+                    self._stop()
+                    logger.warning("fingerprint engine: %s", error if isinstance(error, EngineUnavailable) else type(error).__name__)
+                    if never_started:
+                        self._down_until = time.monotonic() + RETRY_AFTER
+                    if never_started or attempt == 2 or isinstance(error, TimeoutError):
+                        raise EngineUnavailable("the fingerprint engine failed") from None
         if "retry" in reply:
             raise NoMinutiae(reply["retry"])
         return reply
+
+    def _call_once(self, message: dict, timeout: float) -> dict:
+        if self._process is not None and (self._pid != os.getpid() or self._process.poll() is not None):
+            self._process = None  # a forked child never kills its parent's worker
+        if self._process is not None and self._busy >= RECYCLE_AFTER_BUSY:
+            self._stop()
+        if self._process is None:
+            self._start()
+        started = time.monotonic()
+        try:
+            return self._exchange(message, timeout)
+        finally:
+            self._busy += time.monotonic() - started
 
     # -- operations -------------------------------------------------------------------------
 

@@ -166,3 +166,30 @@ def test_a_worker_that_does_not_answer_in_time_is_killed(monkeypatch, reference_
     with pytest.raises(MatcherUnavailable):
         NbisMatcher().verify(reference_a, _touch(ID_A))
     assert silent._process is None
+
+
+def test_a_worker_busy_past_its_time_is_replaced_before_libfprint_calls_the_reader_too_hot(monkeypatch, matcher, reference_a):
+    client = engine_client.engine()
+    matcher.verify(reference_a, _touch(ID_A))
+    first = client._process.pid
+    monkeypatch.setattr(engine_client, "RECYCLE_AFTER_BUSY", 0.0)
+    assert matcher.verify(reference_a, _touch(ID_A)).matched
+    assert client._process.pid != first
+
+
+def test_a_worker_that_dies_during_a_request_is_replaced_and_the_request_tried_once_more(monkeypatch, matcher, reference_a):
+    client = engine_client.engine()
+    matcher.verify(reference_a, _touch(ID_A))
+    real_exchange = client._exchange
+    calls = []
+
+    def dies_once(message, timeout):
+        calls.append(message["op"])
+        if len(calls) == 1:
+            client._process.kill()
+            client._process.wait()
+        return real_exchange(message, timeout)
+
+    monkeypatch.setattr(client, "_exchange", dies_once)
+    assert matcher.verify(reference_a, _touch(ID_A)).matched
+    assert calls[0] == "compare" and calls[-1] == "compare" and len(calls) >= 2

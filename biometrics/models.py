@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -205,3 +206,106 @@ class MatchThrottle(models.Model):
 
     def __str__(self):
         return self.national_id
+
+
+# --- de-duplication at enrolment (biometrics.abis, biometrics.enrolment) ----------------------
+
+
+class PatternClass(models.TextChoices):
+    ARCH = "arch", _("Arch")
+    TENTED_ARCH = "tented_arch", _("Tented arch")
+    LEFT_LOOP = "left_loop", _("Left loop")
+    RIGHT_LOOP = "right_loop", _("Right loop")
+    WHORL = "whorl", _("Whorl")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class AbisEntry(models.Model):
+    """One ID number's reference in the reference ABIS's gallery (biometrics.abis.reference).
+
+    The template is encrypted like the registry's (civil_affairs.services_registry); the pattern
+    class is the bin a search looks in. A vendor ABIS keeps its own gallery instead.
+    """
+
+    subject = models.CharField(_("ID or iqama number"), max_length=10, unique=True)
+    template = models.BinaryField(editable=False)
+    pattern = models.CharField(_("pattern class"), max_length=12, choices=PatternClass.choices)
+    inserted_at = models.DateTimeField(_("inserted at"))
+
+    class Meta:
+        verbose_name = _("gallery entry")
+        verbose_name_plural = _("gallery entries")
+        indexes = [models.Index(fields=["pattern", "id"])]
+
+    def __str__(self):
+        return self.subject
+
+
+class DedupStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    DONE = "done", _("Searched")
+    FAILED = "failed", _("Failed")
+    TEMPLATE_ONLY = "template_only", _("Not searched: template only")
+
+
+class DedupRequest(models.Model):
+    """A search of a new reference against the gallery, queued by biometrics.enrolment.reference_enrol.
+
+    The enrolment images wait here, encrypted, until the search ends; then they are deleted.
+    A reference given as a template only cannot be searched by the reference engine (libfprint
+    compares images with templates, never two templates): TEMPLATE_ONLY, and it is inserted
+    in the gallery all the same, so later enrolments are compared with it.
+    """
+
+    national_id = models.CharField(_("ID or iqama number"), max_length=10, db_index=True)
+    images = models.BinaryField(null=True, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=DedupStatus.choices, default=DedupStatus.QUEUED)
+    hits = models.PositiveSmallIntegerField(_("duplicates found"), default=0)
+    failure = models.CharField(_("failure"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("queued at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("de-duplication request")
+        verbose_name_plural = _("de-duplication requests")
+
+    def __str__(self):
+        return f"{self.national_id} {self.status}"
+
+
+class DuplicateCase(models.Model):
+    """One finger found under two ID numbers: staff decide whether they are two people.
+
+    While open, or once decided "same person", both ID numbers' activations are held
+    (biometrics.abis.activation_held).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DIFFERENT_PEOPLE = "different_people", _("Different people: released")
+        SAME_PERSON = "same_person", _("Same person under two ID numbers: held and referred")
+
+    national_id = models.CharField(_("ID number enrolled"), max_length=10, db_index=True)
+    other_national_id = models.CharField(_("ID number it matched"), max_length=10, db_index=True)
+    score = models.FloatField(_("score"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(_("opened at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("duplicate fingerprint case")
+        verbose_name_plural = _("duplicate fingerprint cases")
+        constraints = [
+            # One case per pair of ID numbers, whichever of the two enrolled last.
+            models.UniqueConstraint(Least("national_id", "other_national_id"), Greatest("national_id", "other_national_id"),
+                                    name="biometrics_one_case_per_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.national_id} / {self.other_national_id}"

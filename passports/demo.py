@@ -9,14 +9,13 @@ Idempotent: the people are upserted (their dates follow today, like civil_affair
 document is created only when it is missing, so what a demo user did with them stays.
 """
 
-import secrets
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 
-from civil_affairs import services_registry
 from civil_affairs.demo import demo_id, demo_people_by_key, demo_people_load, years_ago
 from civil_affairs.models import Person
 from civil_affairs.registry_import import PersonRecord, person_records_upsert
@@ -25,6 +24,7 @@ from . import services
 from .models import AbscondingReport, Fine, IqamaRecord, Passport, Sponsorship, TravelPermit, TravelRecord, Visa
 
 STAFF_USERNAME = "StaffAdmin1"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,19 +96,27 @@ def _staff():
     return User.objects.filter(username=STAFF_USERNAME).first()
 
 
-def _template_for(national_id: str) -> bytes:
-    """The biometrics simulator's enrolment template when that app offers one, else random bytes."""
-    try:
-        from biometrics.simulator import enrolment_template
-    except ImportError:  # pragma: no cover - the kiosk app is optional here
-        return secrets.token_bytes(64)
-    return enrolment_template(national_id)
+class _References:
+    """Reference fingerprints of the demo people, from the biometrics app's synthetic images
+    through its enrolment (de-duplicated like any); none when the matcher is unavailable."""
 
+    def __init__(self):
+        try:
+            from biometrics.enrolment import matcher_available, synthetic_reference_enrol
+        except ImportError:  # pragma: no cover - the kiosk app is optional here
+            self.enrol, self.available = None, False
+        else:
+            self.enrol, self.available = synthetic_reference_enrol, matcher_available()
+        self.given = self.skipped = 0
 
-def _ensure_fingerprint(person: Person, actor) -> None:
-    if not Person.objects.filter(pk=person.pk, fingerprint_reference__isnull=False).exists():
-        services_registry.person_fingerprint_reference_set(person=person, template=_template_for(person.national_id),
-                                                           actor=actor, reason="demo data (load_demo_passports)")
+    def ensure(self, person: Person, actor) -> None:
+        if Person.objects.filter(pk=person.pk, fingerprint_reference__isnull=False).exists():
+            return
+        if not self.available:
+            self.skipped += 1
+            return
+        self.enrol(person=person, actor=actor, reason="demo data (load_demo_passports)")
+        self.given += 1
 
 
 def _ensure_passport(person: Person, *, country: str, days: int, today: date, actor) -> None:
@@ -148,6 +156,7 @@ def load(*, today: date) -> dict:
     def person(key: str) -> Person:
         return by_id[people[key].national_id]
 
+    references = _References()
     with transaction.atomic():
         for key, days in CITIZEN_PASSPORTS:
             _ensure_passport(person(key), country="SA", days=days, today=today, actor=actor)
@@ -155,7 +164,7 @@ def load(*, today: date) -> dict:
             _ensure_passport(person(key), country=country, days=days, today=today, actor=actor)
         for key in ("mostafa_father", "mostafa_mother", "mostafa_son_14y10m_tomorrow", "menon_father", "menon_mother",
                     "menon_daughter_14y10m_today"):
-            _ensure_fingerprint(person(key), actor)
+            references.ensure(person(key), actor)
         # Iqama details of the resident families: the father's employer, the family under the father.
         for father_key, children in (("mostafa_father", ("mostafa_mother", "mostafa_son_14y10m_tomorrow",
                                                          "mostafa_daughter_child")),
@@ -184,7 +193,7 @@ def load(*, today: date) -> dict:
                                                actor=actor)
             _ensure_passport(holder, country=worker.nationality, days=worker.passport_days, today=today, actor=actor)
             if worker.fingerprint:
-                _ensure_fingerprint(holder, actor)
+                references.ensure(holder, actor)
 
         workers = {worker.key: by_id[worker.national_id] for worker in WORKERS}
         # Siti travelled last year on a single exit/re-entry visa, and came back.
@@ -219,5 +228,9 @@ def load(*, today: date) -> dict:
             services.travel_permit_record(holder=son, granted_by=person("harbi_father"),
                                           valid_from=today - timedelta(days=10), valid_until=today + timedelta(days=80),
                                           actor=actor)
-    return {"people": loaded, "workers": [(w, by_id[w.national_id]) for w in WORKERS]}
+    if references.skipped:
+        logger.warning("reference fingerprints skipped for %d demo people: the matcher is unavailable (libfprint)",
+                       references.skipped)
+    return {"people": loaded, "workers": [(w, by_id[w.national_id]) for w in WORKERS],
+            "fingerprints": {"given": references.given, "skipped": references.skipped}}
 

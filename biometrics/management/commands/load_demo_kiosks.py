@@ -14,13 +14,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import staff_account_create
+from biometrics.enrolment import matcher_available, synthetic_reference_enrol
 from biometrics.models import Kiosk, Region
 from biometrics.seed import seed_groups
 from biometrics.selectors import OPERATORS_GROUP
-from biometrics.simulator import enrolment_template
 from civil_affairs.demo import demo_people
 from civil_affairs.models import Person
-from civil_affairs.services_registry import person_fingerprint_reference_set
 
 DEMO_REASON = "demo data (load_demo_kiosks)"
 OPERATOR_USERNAME = "KioskOperator1"
@@ -104,10 +103,15 @@ class Command(BaseCommand):
         if not options["all_people"]:
             people = people.filter(national_id__in=[p.national_id for p in demo_people(today=timezone.localdate())])
         given = 0
-        for person in people.iterator():
-            person_fingerprint_reference_set(person=person, template=enrolment_template(person.national_id), actor=None, reason=DEMO_REASON)
-            given += 1
-        self.stdout.write(f"reference fingerprints given (simulated right index fingers): {given}")
+        if people.exists() and not matcher_available():
+            self.stdout.write(self.style.WARNING(
+                "reference fingerprints skipped: the matcher is unavailable (install libfprint, see README)"))
+        else:
+            for person in people.iterator():
+                synthetic_reference_enrol(person=person, actor=None, reason=DEMO_REASON)
+                given += 1
+            # Each enrolment queues its de-duplication (run at once where Celery runs eagerly).
+            self.stdout.write(f"reference fingerprints given (simulated right index fingers): {given}")
 
         self.stdout.write(f"kiosk operator {OPERATOR_USERNAME}: {self._operator()}")
         self.stdout.write("")

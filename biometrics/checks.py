@@ -11,7 +11,9 @@ from .readers import reader_path
 @register()
 def check_fingerprint_drivers(app_configs, **kwargs):
     errors = []
-    paths = {"FINGERPRINT_READER": reader_path(), "FINGERPRINT_MATCHER": matcher_path()}
+    from .abis.base import abis_path
+
+    paths = {"FINGERPRINT_READER": reader_path(), "FINGERPRINT_MATCHER": matcher_path(), "FINGERPRINT_ABIS": abis_path()}
     for name, path in paths.items():
         try:
             import_string(path)

@@ -65,7 +65,7 @@ def test_every_scheduled_task_exists_and_runs_in_riyadh_time():
     assert {"accounts.tasks.expire_registrations", "civil_affairs.tasks.sweep_attachments",
             "passports.tasks.send_expiry_reminders", "passports.tasks.reconcile_payments",
             "absher.tasks.clear_sessions", "accounts.tasks.purge_one_time_codes", "accounts.tasks.purge_login_throttles",
-            "biometrics.tasks.purge_kiosk_attempts",
+            "biometrics.tasks.purge_kiosk_attempts", "biometrics.tasks.resume_dedup_requests",
             "absher.notifications.tasks.outbox_sweep", "absher.notifications.tasks.purge_outbox",
             "absher.tasks.refill_captcha_pool", "devices.tasks.expire_devices"} == {entry["task"] for entry in schedule.values()}
     assert celery_app.conf.timezone == "Asia/Riyadh"
@@ -221,6 +221,7 @@ def test_clear_sessions_deletes_the_expired_ones_only():
     ("passports.tasks.reconcile_payments", {"confirmed", "closed", "waiting", "mismatched", "unreachable", "refunded",
                                             "refund_declined", "refund_pending"}),
     ("biometrics.tasks.purge_kiosk_attempts", {"attempts", "match_throttles"}),
+    ("biometrics.tasks.resume_dedup_requests", {"requeued"}),
     ("absher.tasks.clear_sessions", {"cleared"}),
     ("devices.tasks.expire_devices", {"expired"}),
 ])

@@ -203,6 +203,9 @@ FINGERPRINT_MATCH_TIMEOUT = env.float("FINGERPRINT_MATCH_TIMEOUT", default=10.0)
 FINGERPRINT_CAPTURES_PER_TRY = env.int("FINGERPRINT_CAPTURES_PER_TRY", default=3)
 # De-duplication at enrolment (biometrics.abis): the engine behind the insert/identify/delete interface.
 FINGERPRINT_ABIS = env("FINGERPRINT_ABIS", default="biometrics.abis.reference.ReferenceAbis")
+# The bozorth3 score a de-duplication hit needs: stricter than the 1:1 threshold, because one
+# search compares with the whole gallery (docs/biometrics.md); every hit is adjudicated by staff.
+FINGERPRINT_DEDUP_THRESHOLD = env.int("FINGERPRINT_DEDUP_THRESHOLD", default=None)
 # Encrypts the reference templates at rest (a comma-separated list rotates keys); production sets it.
 FINGERPRINT_KEY = env("FINGERPRINT_KEY", default="")
 
@@ -410,6 +413,9 @@ CELERY_BEAT_SCHEDULE = {
                               "options": {"expires": 6 * 3600}},
     "purge-kiosk-attempts": {"task": "biometrics.tasks.purge_kiosk_attempts", "schedule": crontab(minute=45, hour=3),
                              "options": {"expires": 6 * 3600}},
+    # De-duplication requests still queued after a lost message or a worker restart are queued again.
+    "resume-dedup-requests": {"task": "biometrics.tasks.resume_dedup_requests", "schedule": timedelta(minutes=15),
+                              "options": {"expires": 10 * 60}},
     # Sessions and app devices past their timeouts are marked ended; dead tokens go (devices/).
     "expire-devices": {"task": "devices.tasks.expire_devices", "schedule": crontab(minute=55, hour=3),
                        "options": {"expires": 6 * 3600}},

@@ -14,6 +14,9 @@ class Command(BaseCommand):
         people = result["people"]
         self.stdout.write(f"workers in the registry: created {people.created}, updated {people.updated}, "
                           f"unchanged {people.unchanged}")
+        if result["fingerprints"]["skipped"]:
+            self.stdout.write(f"reference fingerprints skipped for {result['fingerprints']['skipped']} people: the "
+                              "matcher is unavailable (apt-get install libfprint-2-2 gir1.2-fprint-2.0 python3-gi)")
         self.stdout.write("")
         self.stdout.write("Demo domestic workers (sign in as DemoActive1 or DemoParent1, password DemoPass2026)")
         rows = [("iqama number", "name", "sponsor", "what it shows")]

@@ -84,7 +84,7 @@ def test_load_demo_kiosks_is_idempotent(capsys):
     references = dict(Person.objects.values_list("national_id", "fingerprint_reference"))
     call_command("load_demo_kiosks")
     second = capsys.readouterr().out
-    assert "created 0" in second and "given (simulated right index fingers): 0" in second and "exists" in second
+    assert "created 0" in second and "enrolled through NBIS): 0" in second and "exists" in second
     assert dict(Person.objects.values_list("national_id", "fingerprint_reference")) == references
     assert Kiosk.objects.count() == len(DEMO_KIOSKS)
     assert {k.region for k in Kiosk.objects.all()} >= {"riyadh", "makkah", "eastern", "madinah", "qassim", "asir"}

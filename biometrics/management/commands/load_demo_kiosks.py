@@ -111,7 +111,7 @@ class Command(BaseCommand):
                 synthetic_reference_enrol(person=person, actor=None, reason=DEMO_REASON)
                 given += 1
             # Each enrolment queues its de-duplication (run at once where Celery runs eagerly).
-            self.stdout.write(f"reference fingerprints given (simulated right index fingers): {given}")
+            self.stdout.write(f"reference fingerprints given (synthetic right index finger images, enrolled through NBIS): {given}")
 
         self.stdout.write(f"kiosk operator {OPERATOR_USERNAME}: {self._operator()}")
         self.stdout.write("")

@@ -79,6 +79,10 @@ class Engine:
         self.device.open_sync()
         self.connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.connection.connect(path)
+        # The one connection is made: the socket's name is no longer needed (nothing left in /tmp,
+        # even when the process is killed).
+        os.unlink(path)
+        os.rmdir(self._dir)
         self.driver, self.device_id = self.device.get_driver(), self.device.get_device_id()
         self._no_text = GLib.Variant.new_maybe(GLib.VariantType("s"), None)
         self._no_metadata = GLib.Variant("a{sv}", {})

@@ -46,12 +46,16 @@ def family(person_factory, user_factory, today):
                               name_ar=name, **fields)
 
     def born_reaching(years, months, on):
-        # A birth date whose (Hijri) anniversary of years/months falls exactly on `on`.
-        guess = on - timedelta(days=round(years * 354.37 + months * 29.53))
-        for shift in range(-40, 41):
-            birth = guess + timedelta(days=shift)
-            if registry.ages.anniversary(birth, years=years, months=months, calendar="hijri") == on:
-                return birth
+        # A birth date whose (Hijri) anniversary of years/months falls exactly on `on`, or the day
+        # before when none does: the 30th of a Hijri month is nobody's anniversary when the birth
+        # month had 29 days (the anniversary is clamped to the 29th). A day earlier keeps every
+        # child on the same side of its edge (20 days short becomes 19; reached stays reached).
+        for target in (on, on - timedelta(days=1)):
+            guess = target - timedelta(days=round(years * 354.37 + months * 29.53))
+            for shift in range(-40, 41):
+                birth = guess + timedelta(days=shift)
+                if registry.ages.anniversary(birth, years=years, months=months, calendar="hijri") == target:
+                    return birth
         raise AssertionError("no such birth date")
 
     young = child("M", born_reaching(14, 10, today + timedelta(days=20)), "Omar")
@@ -103,7 +107,9 @@ def test_each_child_with_its_decision(behaviour, family, today):
     assert set(choices) == {p.national_id for p in (family.young, family.daughter, family.carded, family.added)}
     assert choices[family.daughter.national_id].allowed
     young = choices[family.young.national_id].refusal
-    assert young.reasons == (e.TOO_YOUNG,) and young.allowed_from == today + timedelta(days=20)
+    # 20 days ahead, or 19 when no birth date reaches 14 years 10 months exactly then (born_reaching).
+    assert young.reasons == (e.TOO_YOUNG,) and young.allowed_from in (today + timedelta(days=20), today + timedelta(days=19))
+    assert young.allowed_from == registry.ages.anniversary(family.young.birth_date, years=14, months=10, calendar="hijri")
     with translation.override("en"):
         assert young.messages[0].startswith("Your son can be added") and dual_date(young.allowed_from) in young.messages[0]
     assert choices[family.carded.national_id].refusal.reasons == (e.HOLDS_NATIONAL_ID,)
